@@ -2,8 +2,7 @@
 // services/ fills it from the gRPC metadata keys `containerd-namespace` and `containerd-lease`.
 #pragma once
 
-#include <atomic>
-#include <memory>
+#include <functional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -14,10 +13,10 @@ struct Context {
   std::string ns;     // containerd namespace; empty when the caller has none (then namespaced calls fail)
   std::string lease;  // lease id from `containerd-lease`, empty for none
   absl::Time deadline = absl::InfiniteFuture();
-  // Set by the transport when the client goes away; long operations poll it. Null means never cancelled.
-  std::shared_ptr<const std::atomic<bool>> cancelled;
+  // Answers true once the client has gone away; long operations poll it. Empty means never cancelled.
+  std::function<bool()> is_cancelled;
 
-  bool Cancelled() const { return cancelled && cancelled->load(std::memory_order_relaxed); }
+  bool Cancelled() const { return is_cancelled && is_cancelled(); }
 };
 
 }  // namespace berth

@@ -1,0 +1,55 @@
+# Shared by the whole-process benchmarks: start berthd and containerd 1.6 on private temp roots, side by side.
+# Source it; needs root. Every wait is bounded.
+
+BERTH_BIN=${BERTH_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/bin}
+BENCH_DIR=${BENCH_DIR:-$(mktemp -d /var/tmp/berth-bench.XXXXXX)}
+declare -A DAEMON_PID
+
+wait_socket() {  # wait_socket SOCK: until `ctr version` answers, at most 20 s
+  for _ in $(seq 200); do
+    ctr --address "$1" version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "daemon on $1 did not come up" >&2
+  return 1
+}
+
+start_berthd() {  # start_berthd NAME → socket $BENCH_DIR/NAME/sock
+  local d=$BENCH_DIR/$1
+  mkdir -p "$d"
+  "$BERTH_BIN/berthd" --root "$d/root" --state "$d/state" --address "$d/sock" --log-level warn \
+    >"$d/log" 2>&1 &
+  DAEMON_PID[$1]=$!
+  wait_socket "$d/sock"
+}
+
+start_containerd() {  # start_containerd NAME → socket $BENCH_DIR/NAME/sock
+  local d=$BENCH_DIR/$1
+  mkdir -p "$d"
+  cat >"$d/config.toml" <<TOML
+version = 2
+root = "$d/root"
+state = "$d/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$d/sock"
+[ttrpc]
+  address = "$d/sock.ttrpc"
+[debug]
+  level = "warn"
+TOML
+  containerd --config "$d/config.toml" >"$d/log" 2>&1 &
+  DAEMON_PID[$1]=$!
+  wait_socket "$d/sock"
+}
+
+stop_all() {
+  for name in "${!DAEMON_PID[@]}"; do kill "${DAEMON_PID[$name]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$BENCH_DIR"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# rollup PID FIELD: a field of /proc/PID/smaps_rollup in KiB (Rss, Private_Dirty, Anonymous, ...)
+rollup() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup"; }

@@ -1,0 +1,73 @@
+// berthd: the daemon. Foreground process; SIGTERM or SIGINT stops it cleanly.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "server/config.h"
+#include "server/daemon.h"
+#include "server/version.h"
+
+int main(int argc, char** argv) {
+  berth::server::Config defaults;
+  std::string config_file, root, state, address, log_level;
+  CLI::App app{"berthd: a containerd-compatible container runtime daemon"};
+  app.add_option("--config", config_file, "TOML config file (optional)");
+  app.add_option("--root", root, "persistent state (default " + defaults.root + ")");
+  app.add_option("--state", state, "runtime state (default " + defaults.state + ")");
+  app.add_option("--address", address, "unix socket to serve on (default " + defaults.address + ")");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.set_version_flag("--version", std::string("berthd ") + berth::server::kVersion);
+  CLI11_PARSE(app, argc, argv);
+
+  berth::server::Config config = defaults;
+  if (!config_file.empty()) {
+    auto loaded = berth::server::LoadConfigFile(config_file, config);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "berthd: %s\n", std::string(loaded.status().message()).c_str());
+      return 1;
+    }
+    config = *loaded;
+  }
+  if (!root.empty()) config.root = root;
+  if (!state.empty()) config.state = state;
+  if (!address.empty()) config.address = address;
+  if (!log_level.empty()) config.log_level = log_level;
+
+  spdlog::level::level_enum level = spdlog::level::from_str(config.log_level);
+  if (level == spdlog::level::off && config.log_level != "off") {
+    std::fprintf(stderr, "berthd: unknown --log-level %s\n", config.log_level.c_str());
+    return 1;
+  }
+  spdlog::set_level(level);
+  ::umask(0077);  // everything we create is private unless chmod'ed on purpose
+
+  // Block the stop signals before any thread starts, then take them on one thread of our own.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto daemon = berth::server::Daemon::Open(config);
+  if (!daemon.ok()) {
+    spdlog::error("berthd: {}", std::string(daemon.status().message()));
+    return 1;
+  }
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("berthd: signal {}, shutting down", sig);
+    (*daemon)->Shutdown();
+  });
+  (*daemon)->Wait();
+  signal_thread.join();
+  daemon->reset();
+  spdlog::info("berthd: stopped");
+  return 0;
+}

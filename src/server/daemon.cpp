@@ -1,0 +1,115 @@
+#include "server/daemon.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "base/status.h"
+#include "base/unique_fd.h"
+#include "fmt/format.h"
+#include "metadata/content_store.h"
+#include "metadata/db.h"
+#include "metadata/image_store.h"
+#include "metadata/lease_manager.h"
+#include "metadata/namespace_store.h"
+#include "plugins/content/local/local_store.h"
+#include "server/dirs.h"
+#include "services/content_service.h"
+#include "services/images_service.h"
+#include "services/introspection_service.h"
+#include "services/leases_service.h"
+#include "services/namespaces_service.h"
+#include "services/version_service.h"
+#include "server/version.h"
+
+namespace berth::server {
+
+namespace {
+constexpr int kMaxMessageSize = 16 << 20;  // what ctr and containerd use
+}  // namespace
+
+// Declared in the order they are built; destroyed in reverse (services before the stores they point at).
+struct Daemon::Parts {
+  Config config;
+  UniqueFd root_lock;
+  std::shared_ptr<content::LocalStore> blobs;
+  std::unique_ptr<metadata::Db> db;
+  std::unique_ptr<metadata::NamespaceStore> namespaces;
+  std::unique_ptr<metadata::ImageStore> images;
+  std::unique_ptr<metadata::LeaseManager> leases;
+  std::unique_ptr<metadata::ContentStore> content;
+  std::vector<std::unique_ptr<grpc::Service>> services;
+  std::unique_ptr<grpc::Server> server;
+};
+
+Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Daemon::~Daemon() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
+  auto start = std::chrono::steady_clock::now();
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  RETURN_IF_ERROR(EnsurePrivateDir(config.root));
+  RETURN_IF_ERROR(EnsurePrivateDir(config.state));
+  ASSIGN_OR_RETURN(p->root_lock, LockRoot(config.root));
+  ASSIGN_OR_RETURN(std::string uuid, LoadOrCreateUuid(config.root));
+
+  const std::string content_root = config.root + "/content";
+  const std::string metadata_root = config.root + "/metadata";
+  ASSIGN_OR_RETURN(p->blobs, content::LocalStore::Open(content_root));
+  ASSIGN_OR_RETURN(p->db, metadata::Db::Open(metadata_root));
+  p->namespaces = std::make_unique<metadata::NamespaceStore>(p->db.get());
+  p->images = std::make_unique<metadata::ImageStore>(p->db.get());
+  p->leases = std::make_unique<metadata::LeaseManager>(p->db.get());
+  p->content = std::make_unique<metadata::ContentStore>(p->db.get(), p->blobs);
+
+  std::vector<services::PluginInfo> plugins = {
+      {.type = "io.containerd.content.v1", .id = "content", .exports = {{"root", content_root}}},
+      {.type = "io.containerd.metadata.v1", .id = "lmdb", .exports = {{"root", metadata_root}}},
+      {.type = "io.containerd.grpc.v1", .id = "version"},
+      {.type = "io.containerd.grpc.v1", .id = "introspection"},
+      {.type = "io.containerd.grpc.v1", .id = "namespaces", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "content", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "images", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "leases", .requires_ = {"io.containerd.metadata.v1"}},
+  };
+  p->services.push_back(std::make_unique<services::VersionService>(kVersion, kRevision));
+  p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
+  p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
+  p->services.push_back(std::make_unique<services::ContentService>(p->content.get()));
+  p->services.push_back(std::make_unique<services::ImagesService>(p->images.get()));
+  p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get()));
+
+  RETURN_IF_ERROR(RemoveStaleSocket(config.address));
+  RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + config.address, grpc::InsecureServerCredentials());
+  builder.SetMaxReceiveMessageSize(kMaxMessageSize);
+  builder.SetMaxSendMessageSize(kMaxMessageSize);
+  for (auto& service : p->services) builder.RegisterService(service.get());
+  p->server = builder.BuildAndStart();
+  if (p->server == nullptr) {
+    return absl::UnavailableError(fmt::format("cannot listen on unix:{} (see the log above)", config.address));
+  }
+  if (::chmod(config.address.c_str(), 0660) != 0) return ErrnoStatus(errno, "chmod", config.address);
+
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  spdlog::info("berthd {} serving on {} (root {}, state {}) in {} ms", kVersion, config.address, config.root,
+               config.state, ms.count());
+  return std::unique_ptr<Daemon>(new Daemon(std::move(p)));
+}
+
+void Daemon::Wait() { parts_->server->Wait(); }
+
+void Daemon::Shutdown() {
+  if (parts_ && parts_->server) {
+    // Give in-flight calls a moment, then cancel the rest (ingests stay resumable on disk).
+    parts_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  }
+}
+
+}  // namespace berth::server

@@ -1,0 +1,93 @@
+#include "tests/util/fixture.h"
+
+#include <atomic>
+#include <iostream>
+
+namespace berth::testing {
+
+void DaemonTest::SetUp() {
+  ASSERT_TRUE(daemon_.Start());
+  std::cerr << "[ daemon   ] " << daemon_.kind_name() << " on " << daemon_.socket() << "\n";
+}
+
+RunResult DaemonTest::Ingest(const Ctr& ctr, const std::string& ref, const std::string& data,
+                             const std::string& expected_digest) {
+  static std::atomic<int> counter{0};
+  std::string path = scratch_.Join("ingest-" + std::to_string(counter++));
+  WriteFileOrDie(path, data);
+  std::vector<std::string> args = {"content", "ingest"};
+  if (!expected_digest.empty()) {
+    args.push_back("--expected-digest");
+    args.push_back(expected_digest);
+  }
+  args.push_back(ref);
+  return ctr.RunWithStdinFile(args, path);
+}
+
+std::string DaemonTest::IngestOrFail(const Ctr& ctr, const std::string& ref, const std::string& data) {
+  auto r = Ingest(ctr, ref, data);
+  EXPECT_CTR_OK(r);
+  std::string digest = Sha256Digest(data);
+  if (r.ok()) ProtectFromGc(ctr, digest);
+  return digest;
+}
+
+void DaemonTest::ProtectFromGc(const Ctr& ctr, const std::string& digest) {
+  auto r = ctr.Run({"content", "label", digest, "containerd.io/gc.root=2000-01-01T00:00:00Z"});
+  EXPECT_CTR_OK(r);
+}
+
+std::optional<Child> DaemonTest::StartSlowIngest(const Ctr& ctr, const std::string& ref,
+                                                 const std::string& head) {
+  std::string error;
+  auto child = ctr.Start({"content", "ingest", ref}, scratch_.Join("slow-ingest-" + ref + ".log"), &error);
+  EXPECT_TRUE(child.has_value()) << error;
+  if (!child) return std::nullopt;
+  EXPECT_TRUE(child->WriteStdin(head)) << "ctr did not take " << head.size() << " bytes on stdin";
+  return child;
+}
+
+bool DaemonTest::WaitForActive(const Ctr& ctr, const std::string& ref, uint64_t offset,
+                               std::string* seen, std::chrono::milliseconds timeout) {
+  std::string want = HumanSize(static_cast<double>(offset));
+  seen->clear();
+  return WaitFor(
+      [&] {
+        for (const auto& [active_ref, size] : ctr.ActiveIngests()) {
+          if (active_ref == ref) {
+            *seen = size;
+            return size == want;
+          }
+        }
+        return false;
+      },
+      timeout, std::chrono::milliseconds(100));
+}
+
+std::string DaemonTest::GetBlobChecked(const Ctr& ctr, const std::string& digest) {
+  auto r = ctr.Run({"content", "get", digest});
+  EXPECT_TRUE(r.ok()) << r.Describe();
+  if (!r.ok()) return "";
+  EXPECT_EQ(Sha256Digest(r.out), digest)
+      << "`content get " << digest << "` returned " << r.out.size() << " bytes of other content";
+  return r.out;
+}
+
+std::vector<std::string> DaemonTest::ExpectAllBlobsIntact(const Ctr& ctr) {
+  auto digests = ctr.ContentDigests();
+  for (const auto& d : digests) GetBlobChecked(ctr, d);
+  return digests;
+}
+
+void DaemonTest::MakeRegistryImage(const ImageSpec& spec, const std::string& repo,
+                                   GeneratedImage* image, std::string* ref) {
+  std::string error;
+  Registry* registry = SharedRegistry(&error);
+  ASSERT_NE(registry, nullptr) << error;
+  ImageSpec s = spec;
+  s.archive = false;
+  ASSERT_TRUE(GenerateImage(s, scratch_.Join("image-" + repo), image));
+  ASSERT_TRUE(PushImage(*image, *registry, "berth/" + repo, ref));
+}
+
+}  // namespace berth::testing
