@@ -6,8 +6,7 @@
 #include <cstdio>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
+#include "base/log.h"
 #include "server/config.h"
 #include "server/daemon.h"
 #include "server/version.h"
@@ -38,12 +37,12 @@ int main(int argc, char** argv) {
   if (!address.empty()) config.address = address;
   if (!log_level.empty()) config.log_level = log_level;
 
-  spdlog::level::level_enum level = spdlog::level::from_str(config.log_level);
-  if (level == spdlog::level::off && config.log_level != "off") {
-    std::fprintf(stderr, "berthd: unknown --log-level %s\n", config.log_level.c_str());
+  auto level = berth::log::ParseLevel(config.log_level);
+  if (!level.ok()) {
+    std::fprintf(stderr, "berthd: %s\n", std::string(level.status().message()).c_str());
     return 1;
   }
-  spdlog::set_level(level);
+  berth::log::SetLevel(*level);
   ::umask(0077);  // everything we create is private unless chmod'ed on purpose
 
   // Block the stop signals before any thread starts, then take them on one thread of our own.
@@ -56,18 +55,18 @@ int main(int argc, char** argv) {
 
   auto daemon = berth::server::Daemon::Open(config);
   if (!daemon.ok()) {
-    spdlog::error("berthd: {}", std::string(daemon.status().message()));
+    berth::log::Error("berthd: {}", std::string(daemon.status().message()));
     return 1;
   }
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    spdlog::info("berthd: signal {}, shutting down", sig);
+    berth::log::Info("berthd: signal {}, shutting down", sig);
     (*daemon)->Shutdown();
   });
   (*daemon)->Wait();
   signal_thread.join();
   daemon->reset();
-  spdlog::info("berthd: stopped");
+  berth::log::Info("berthd: stopped");
   return 0;
 }

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include <grpcpp/grpcpp.h>
-#include <spdlog/spdlog.h>
 
+#include "base/log.h"
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "fmt/format.h"
@@ -98,7 +98,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   if (::chmod(config.address.c_str(), 0660) != 0) return ErrnoStatus(errno, "chmod", config.address);
 
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  spdlog::info("berthd {} serving on {} (root {}, state {}) in {} ms", kVersion, config.address, config.root,
+  log::Info("berthd {} serving on {} (root {}, state {}) in {} ms", kVersion, config.address, config.root,
                config.state, ms.count());
   return std::unique_ptr<Daemon>(new Daemon(std::move(p)));
 }
