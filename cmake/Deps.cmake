@@ -6,7 +6,7 @@
 # The switch is a generator expression on the linking executable, so the same berth_* libraries serve both.
 
 set(BERTH_STATIC_LIBS
-  grpc++ grpc upb re2 cares address_sorting gpr protobuf ssl crypto z lmdb)
+  grpc++ grpc upb re2 cares address_sorting gpr protobuf ssl crypto lmdb archive nettle lzma bz2 zstd z)
 execute_process(COMMAND pkg-config --static --libs-only-l grpc++ protobuf
   OUTPUT_VARIABLE _pc_libs OUTPUT_STRIP_TRAILING_WHITESPACE)
 string(REGEX MATCHALL "-labsl_[a-z0-9_]+" _absl_libs "${_pc_libs}")
@@ -28,6 +28,10 @@ berth_dependency(berth_dep_grpc gRPC::grpc++ protobuf::libprotobuf)
 berth_dependency(berth_dep_crypto OpenSSL::Crypto)
 berth_dependency(berth_dep_re2 PkgConfig::RE2)
 berth_dependency(berth_dep_lmdb PkgConfig::LMDB)
+berth_dependency(berth_dep_zlib ZLIB::ZLIB)
+berth_dependency(berth_dep_zstd PkgConfig::LIBZSTD)
+# libarchive only parses tar headers here, so the static link pulls in no compression or ACL code of its own.
+berth_dependency(berth_dep_archive PkgConfig::LIBARCHIVE)
 
 function(berth_link_static target)
   set_target_properties(${target} PROPERTIES BERTH_STATIC_DEPS ON)

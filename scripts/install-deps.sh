@@ -7,10 +7,10 @@ set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev libre2-dev
   golang-github-containerd-containerd-dev golang-github-gogo-googleapis-dev
-  liblmdb-dev libssl-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libcli11-dev
+  libarchive-dev nettle-dev liblzma-dev libbz2-dev libc-ares-dev libisal-dev libzstd-dev zlib1g-dev liblmdb-dev libssl-dev nlohmann-json3-dev libtomlplusplus-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev)
 test=(containerd docker-registry runc skopeo umoci golang-go python3 busybox-static procps psmisc util-linux
-  hyperfine bc)
+  hyperfine bc zstd)
 want=("${build[@]}")
 [ "${1:-}" = --test ] && want+=("${test[@]}")
 missing=()

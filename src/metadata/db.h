@@ -36,6 +36,8 @@ enum class Table {
   kIngests,
   kLeases,
   kLeaseResources,
+  kSnapshots,
+  kSnapshotChildren,
   kCount,
 };
 

@@ -5,6 +5,7 @@
 #include "fmt/ranges.h"
 #include "metadata/keys.h"
 #include "metadata/records.h"
+#include "metadata/snapshot_store.h"
 
 namespace berth::metadata {
 
@@ -98,7 +99,7 @@ absl::Status NamespaceStore::Delete(const std::string& name) {
   return db_->Update([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(bool exists, txn.Delete(Table::kNamespaces, Key({name})));
     if (!exists) return absl::NotFoundError(fmt::format("namespace \"{}\": not found", name));
-    // containerd's order and words; containers and snapshots join this list when their stores exist.
+    // containerd's order and words; containers join this list when their store exists.
     static constexpr std::pair<Table, const char*> kHolders[] = {
         {Table::kImages, "images"}, {Table::kBlobs, "blobs"}, {Table::kLeases, "leases"}};
     std::string prefix = KeyPrefix({name});
@@ -107,6 +108,8 @@ absl::Status NamespaceStore::Delete(const std::string& name) {
       ASSIGN_OR_RETURN(bool holds, txn.HasPrefix(table, prefix));
       if (holds) left.push_back(what);
     }
+    ASSIGN_OR_RETURN(std::vector<std::string> snapshotters, SnapshottersInNamespace(txn, name));
+    for (const std::string& sn : snapshotters) left.push_back(fmt::format("snapshots on \"{}\" snapshotter", sn));
     if (!left.empty()) {
       return absl::FailedPreconditionError(fmt::format("namespace \"{}\" must be empty, but it still has {}", name,
                                                        fmt::join(left, ", ")));

@@ -30,8 +30,8 @@ class NamespaceStore : public namespaces::Store {
   // "labels.<key>" (set; "" deletes); anything else is InvalidArgument.
   absl::StatusOr<namespaces::Namespace> Update(const namespaces::Namespace& ns,
                                                const std::vector<std::string>& fieldpaths) override;
-  // FailedPrecondition naming what is left (images, blobs, leases) when the namespace is not empty. Its ingest
-  // records go with it; the backend ingests they held become garbage for gc.
+  // FailedPrecondition naming what is left (images, blobs, leases, snapshots per snapshotter) when the namespace
+  // is not empty. Its ingest records go with it; the backend ingests they held become garbage for gc.
   absl::Status Delete(const std::string& name) override;
 
  private:

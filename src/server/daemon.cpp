@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 
 #include <grpcpp/grpcpp.h>
 
@@ -16,13 +17,20 @@
 #include "metadata/image_store.h"
 #include "metadata/lease_manager.h"
 #include "metadata/namespace_store.h"
+#include "metadata/snapshot_store.h"
 #include "plugins/content/local/local_store.h"
+#include "plugins/diff/fs_applier.h"
+#include "plugins/diff/walking_differ.h"
+#include "plugins/snapshots/native/native_snapshotter.h"
+#include "plugins/snapshots/overlay/overlay_snapshotter.h"
 #include "server/dirs.h"
 #include "services/content_service.h"
+#include "services/diff_service.h"
 #include "services/images_service.h"
 #include "services/introspection_service.h"
 #include "services/leases_service.h"
 #include "services/namespaces_service.h"
+#include "services/snapshots_service.h"
 #include "services/version_service.h"
 #include "server/version.h"
 
@@ -42,6 +50,10 @@ struct Daemon::Parts {
   std::unique_ptr<metadata::ImageStore> images;
   std::unique_ptr<metadata::LeaseManager> leases;
   std::unique_ptr<metadata::ContentStore> content;
+  std::unique_ptr<metadata::SnapshotStore> overlayfs;  // null when the kernel has no usable overlayfs
+  std::unique_ptr<metadata::SnapshotStore> native;
+  std::unique_ptr<diff::FsApplier> applier;
+  std::unique_ptr<diff::WalkingDiffer> differ;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
 };
@@ -59,13 +71,39 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   ASSIGN_OR_RETURN(std::string uuid, LoadOrCreateUuid(config.root));
 
   const std::string content_root = config.root + "/content";
-  const std::string metadata_root = config.root + "/metadata";
+  const std::string metadata_root = config.root + "/metadata";  // Db::Open adds the "metadata" part itself
+  // Snapshotter roots are named as containerd names its plugin dirs, so mount paths read the same.
+  const std::string overlayfs_root = config.root + "/io.containerd.snapshotter.v1.overlayfs";
+  const std::string native_root = config.root + "/io.containerd.snapshotter.v1.native";
   ASSIGN_OR_RETURN(p->blobs, content::LocalStore::Open(content_root));
-  ASSIGN_OR_RETURN(p->db, metadata::Db::Open(metadata_root));
+  ASSIGN_OR_RETURN(p->db, metadata::Db::Open(config.root));
   p->namespaces = std::make_unique<metadata::NamespaceStore>(p->db.get());
   p->images = std::make_unique<metadata::ImageStore>(p->db.get());
   p->leases = std::make_unique<metadata::LeaseManager>(p->db.get());
   p->content = std::make_unique<metadata::ContentStore>(p->db.get(), p->blobs);
+
+  std::map<std::string, snapshots::Snapshotter*> snapshotters;
+  auto overlay = snapshots::OverlaySnapshotter::Open(overlayfs_root);
+  if (overlay.ok()) {
+    ASSIGN_OR_RETURN(p->overlayfs, metadata::SnapshotStore::Open(p->db.get(), "overlayfs", *std::move(overlay)));
+    snapshotters["overlayfs"] = p->overlayfs.get();
+  } else if (absl::IsFailedPrecondition(overlay.status())) {
+    // As containerd: a kernel without overlayfs skips the plugin instead of failing the daemon.
+    log::Warn("snapshotter overlayfs disabled: {}", std::string(overlay.status().message()));
+  } else {
+    return overlay.status();
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<snapshots::NativeSnapshotter> native_backend,
+                   snapshots::NativeSnapshotter::Open(native_root));
+  ASSIGN_OR_RETURN(p->native, metadata::SnapshotStore::Open(p->db.get(), "native", std::move(native_backend)));
+  snapshotters["native"] = p->native.get();
+
+  // Layers that cannot be applied in place are mounted here for the duration of one call.
+  const std::string temp_mounts = config.state + "/tmpmounts";
+  RETURN_IF_ERROR(EnsurePrivateDir(temp_mounts));
+  p->applier = std::make_unique<diff::FsApplier>(p->content.get(), diff::FsApplierOptions{.temp_mount_dir = temp_mounts});
+  p->differ = std::make_unique<diff::WalkingDiffer>(p->content.get(),
+                                                    diff::WalkingDifferOptions{.temp_mount_dir = temp_mounts});
 
   std::vector<services::PluginInfo> plugins = {
       {.type = "io.containerd.content.v1", .id = "content", .exports = {{"root", content_root}}},
@@ -76,13 +114,27 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.grpc.v1", .id = "content", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "images", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "leases", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.snapshotter.v1", .id = "native", .exports = {{"root", native_root}}},
+      {.type = "io.containerd.grpc.v1", .id = "snapshots", .requires_ = {"io.containerd.snapshotter.v1"}},
+      {.type = "io.containerd.differ.v1", .id = "walking", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "diff", .requires_ = {"io.containerd.differ.v1"}},
   };
+  if (p->overlayfs) {
+    plugins.push_back(
+        {.type = "io.containerd.snapshotter.v1", .id = "overlayfs", .exports = {{"root", overlayfs_root}}});
+  } else {
+    plugins.push_back({.type = "io.containerd.snapshotter.v1",
+                       .id = "overlayfs",
+                       .init_error = absl::FailedPreconditionError("skip plugin: overlayfs is not usable here")});
+  }
   p->services.push_back(std::make_unique<services::VersionService>(kVersion, kRevision));
   p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
   p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
   p->services.push_back(std::make_unique<services::ContentService>(p->content.get()));
   p->services.push_back(std::make_unique<services::ImagesService>(p->images.get()));
   p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get()));
+  p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
+  p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
 
   RETURN_IF_ERROR(RemoveStaleSocket(config.address));
   RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));

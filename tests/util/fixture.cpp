@@ -1,7 +1,11 @@
 #include "tests/util/fixture.h"
 
+#include <gmock/gmock.h>
+
 #include <atomic>
 #include <iostream>
+
+#include "tests/util/mounts.h"
 
 namespace berth::testing {
 
@@ -88,6 +92,68 @@ void DaemonTest::MakeRegistryImage(const ImageSpec& spec, const std::string& rep
   s.archive = false;
   ASSERT_TRUE(GenerateImage(s, scratch_.Join("image-" + repo), image));
   ASSERT_TRUE(PushImage(*image, *registry, "berth/" + repo, ref));
+}
+
+void PeerDaemonTest::SetUp() {
+  DaemonTest::SetUp();
+  if (HasFatalFailure()) return;
+  ASSERT_TRUE(peer_.Start());
+  std::cerr << "[ peer     ] containerd on " << peer_.socket() << "\n";
+}
+
+void PeerDaemonTest::TearDown() {
+  for (const std::string& dir : {scratch_.path(), daemon_.dir(), peer_.dir()}) {
+    auto left = MountPointsUnder(dir);
+    EXPECT_THAT(left, ::testing::IsEmpty()) << "mounts leaked under " << dir;
+    UnmountAllUnder(dir);
+  }
+}
+
+void PeerDaemonTest::Pull(const Ctr& c, const std::string& ref, const std::string& snapshotter) {
+  std::vector<std::string> args = {"images", "pull", "--plain-http"};
+  if (!snapshotter.empty()) args.insert(args.end(), {"--snapshotter", snapshotter});
+  args.push_back(ref);
+  RunOptions options;
+  options.timeout = std::chrono::minutes(3);
+  auto r = c.Run(args, options);
+  ASSERT_CTR_OK(r);
+}
+
+void PeerDaemonTest::MountedTree(const Ctr& c, const std::string& image, const std::string& chain_id,
+                                 const std::string& snapshotter, Tree* tree) {
+  static std::atomic<int> counter{0};
+  std::string name = "mnt-" + std::to_string(counter++);
+  std::string target = scratch_.Join(name);
+  if (snapshotter == "overlayfs") {
+    ImageMount mount;
+    ASSERT_TRUE(ImageMount::Mount(c, image, target, &mount));
+    ASSERT_TRUE(SnapshotTree(target, tree));
+    ASSERT_TRUE(mount.Unmount());
+    return;
+  }
+  // `snapshots prepare` rather than `view`: ctr labels the former containerd.io/gc.root, while an unlabelled view
+  // is garbage that containerd's GC may collect while it is mounted.
+  std::string key = "berth-it-mount-" + name;
+  auto view = c.Run({"snapshots", "--snapshotter", snapshotter, "prepare", key, chain_id});
+  ASSERT_CTR_OK(view);
+  {
+    SnapshotMount mount;
+    EXPECT_TRUE(SnapshotMount::Mount(c, snapshotter, key, target, &mount));
+    if (!mount.path().empty()) {
+      EXPECT_TRUE(SnapshotTree(target, tree));
+    }
+    EXPECT_TRUE(mount.Unmount());
+  }
+  EXPECT_CTR_OK(c.Run({"snapshots", "--snapshotter", snapshotter, "rm", key}));
+}
+
+std::string PeerDaemonTest::Unpacked(const Ctr& c, const std::string& name, const std::string& snapshotter) {
+  std::vector<std::string> args = {"images", "check"};
+  if (!snapshotter.empty()) args.insert(args.end(), {"--snapshotter", snapshotter});
+  auto r = c.Run(args);
+  EXPECT_CTR_OK(r);
+  auto row = Fields(RowWithKey(r.out, name));
+  return row.empty() ? "" : row.back();
 }
 
 }  // namespace berth::testing

@@ -12,6 +12,7 @@
 #include "tests/util/files.h"
 #include "tests/util/image.h"
 #include "tests/util/registry.h"
+#include "tests/util/tree.h"
 
 namespace berth::testing {
 
@@ -52,6 +53,30 @@ class DaemonTest : public ::testing::Test {
 
   Daemon daemon_;
   TempDir scratch_{"berth-it-scratch"};
+};
+
+// A DaemonTest with a real containerd beside the daemon under test (`peer_`, its reference behaviour, on its
+// own temp root), and helpers to unpack and mount images on either and compare root filesystems.
+// TearDown fails the test if anything is left mounted under the scratch dir or either daemon's dir.
+class PeerDaemonTest : public DaemonTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  Ctr peer_ctr(const std::string& ns = "berth-it") const { return peer_.ctr(ns); }
+
+  // `ctr images pull --plain-http [--snapshotter S] REF` (unpacks client-side), asserting success.
+  void Pull(const Ctr& c, const std::string& ref, const std::string& snapshotter);
+  // A mount of the image's unpacked root in a fresh dir under scratch, its tree snapshot, unmount.
+  // overlayfs: `ctr images mount IMAGE` / `images unmount --rm`; other snapshotters (which ctr 1.6's
+  // `images mount` ignores): `snapshots prepare KEY CHAIN_ID`, the mounts `snapshots mounts` prints,
+  // `snapshots rm`.
+  void MountedTree(const Ctr& c, const std::string& image, const std::string& chain_id,
+                   const std::string& snapshotter, Tree* tree);
+  // The UNPACKED column of `ctr images check [--snapshotter S]` for name ("" if not listed).
+  std::string Unpacked(const Ctr& c, const std::string& name, const std::string& snapshotter);
+
+  Daemon peer_{Daemon::Options{.kind = DaemonKind::kContainerd}};
 };
 
 }  // namespace berth::testing

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/util/files.h"
 #include "tests/util/subprocess.h"
 
 #ifndef BERTH_PYTHON3
@@ -13,6 +14,105 @@
 #endif
 
 namespace berth::testing {
+
+namespace {
+
+LayerEntry Entry(const std::string& type, const std::string& path) {
+  LayerEntry e;
+  e.type = type;
+  e.path = path;
+  return e;
+}
+
+std::string Hex(const std::string& bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+nlohmann::json LayersJson(const std::vector<LayerSpec>& layers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& layer : layers) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (const auto& e : layer.entries) {
+      nlohmann::json j = {{"type", e.type}, {"path", e.path}, {"uid", e.uid}, {"gid", e.gid}};
+      if (!e.target.empty()) j["target"] = e.target;
+      if (e.random_size > 0) {
+        j["random_size"] = e.random_size;
+      } else if (!e.content.empty()) {
+        j["content_hex"] = Hex(e.content);
+      }
+      if (e.mode >= 0) j["mode"] = e.mode;
+      if (e.mtime >= 0) j["mtime"] = e.mtime;
+      if (e.type == "char" || e.type == "block") {
+        j["major"] = e.major;
+        j["minor"] = e.minor;
+      }
+      if (!e.xattrs.empty()) {
+        nlohmann::json x = nlohmann::json::object();
+        for (const auto& [name, value] : e.xattrs) x[name] = Hex(value);
+        j["xattrs_hex"] = x;
+      }
+      entries.push_back(j);
+    }
+    out.push_back({{"compression", layer.compression}, {"entries", entries}});
+  }
+  return out;
+}
+
+}  // namespace
+
+LayerEntry File(const std::string& path, const std::string& content, int64_t mode) {
+  LayerEntry e = Entry("file", path);
+  e.content = content;
+  e.mode = mode;
+  return e;
+}
+LayerEntry RandomFile(const std::string& path, uint64_t size) {
+  LayerEntry e = Entry("file", path);
+  e.random_size = size;
+  return e;
+}
+LayerEntry Dir(const std::string& path, int64_t mode) {
+  LayerEntry e = Entry("dir", path);
+  e.mode = mode;
+  return e;
+}
+LayerEntry Symlink(const std::string& target, const std::string& path) {
+  LayerEntry e = Entry("symlink", path);
+  e.target = target;
+  return e;
+}
+LayerEntry Hardlink(const std::string& target, const std::string& path) {
+  LayerEntry e = Entry("hardlink", path);
+  e.target = target;
+  return e;
+}
+LayerEntry Fifo(const std::string& path) { return Entry("fifo", path); }
+LayerEntry CharDevice(const std::string& path, uint32_t major, uint32_t minor) {
+  LayerEntry e = Entry("char", path);
+  e.major = major;
+  e.minor = minor;
+  return e;
+}
+LayerEntry BlockDevice(const std::string& path, uint32_t major, uint32_t minor) {
+  LayerEntry e = CharDevice(path, major, minor);
+  e.type = "block";
+  return e;
+}
+LayerEntry Whiteout(const std::string& path) { return Entry("whiteout", path); }
+LayerEntry Opaque(const std::string& dir) { return Entry("opaque", dir); }
+LayerEntry RawFile(const std::string& name, const std::string& content) { return File(name, content); }
+
+std::string TopChainId(const GeneratedImage& image) {
+  std::string chain;
+  for (const auto& diff_id : image.diff_ids) chain = chain.empty() ? diff_id : Sha256Digest(chain + " " + diff_id);
+  return chain;
+}
 
 std::vector<std::string> GeneratedImage::BlobDigests() const {
   std::vector<std::string> out;
@@ -31,6 +131,12 @@ std::vector<std::string> GeneratedImage::BlobDigests() const {
                                    "--layers", std::to_string(spec.layers),
                                    "--files", std::to_string(spec.files),
                                    "--layer-size", std::to_string(spec.layer_size)};
+  if (!spec.custom_layers.empty()) {
+    std::string layers_path = out_dir + "/layers.json";
+    WriteFileOrDie(layers_path, LayersJson(spec.custom_layers).dump(1));
+    argv.push_back("--layers-json");
+    argv.push_back(layers_path);
+  }
   if (spec.archive) {
     argv.push_back("--archive");
     argv.push_back(out_dir + "/image.tar");
@@ -50,6 +156,7 @@ std::vector<std::string> GeneratedImage::BlobDigests() const {
     image->manifest_size = j.at("manifest_size");
     image->config = j.at("config");
     image->layers = j.at("layers").get<std::vector<std::string>>();
+    image->diff_ids = j.at("diff_ids").get<std::vector<std::string>>();
     image->blobs.clear();
     for (const auto& b : j.at("blobs")) image->blobs.push_back({b.at("digest"), b.at("size")});
   } catch (const nlohmann::json::exception& e) {

@@ -5,7 +5,19 @@ Standard library only. Given the same arguments the output is byte-identical (fi
 seeded PRNG), so digests are stable across runs.
 
   make_oci_image.py --out DIR --name docker.io/library/foo:v1 [--seed 1] [--layers 2] [--files 3]
-                    [--layer-size 65536] [--archive OUT.tar]
+                    [--layer-size 65536] [--archive OUT.tar] [--layers-json LAYERS.json]
+
+--layers-json describes every layer explicitly (then --layers/--files/--layer-size are ignored): a JSON list of
+  {"compression": "gzip" | "zstd" | "none", "entries": [ENTRY, ...]}
+with tar entries written in the given order, names verbatim (so "../x", "/abs" and ".wh..." are possible):
+  {"type": "file" | "dir" | "symlink" | "hardlink" | "fifo" | "char" | "block" | "whiteout" | "opaque",
+   "path": "a/b",                    # whiteout: the path deleted (written as a/.wh.b); opaque: the directory
+   "target": "...",                  # symlink / hardlink target
+   "content_hex": "..."  or  "random_size": N   # file data (random: seeded by the image seed and the path)
+   "mode": 0o4755, "uid": 0, "gid": 0, "mtime": 946684800, "major": 1, "minor": 3,
+   "xattrs_hex": {"user.foo": "<hex of the value>"}}     # written as PAX SCHILY.xattr.<name>
+Unset fields get defaults (mode 0644 / 0755 for dirs / 0777 for symlinks, owner 0:0, mtime 2000-01-01).
+zstd layers are compressed with the `zstd` CLI (Debian package zstd, level 3, one thread: deterministic).
 
 --layer-size is the number of file bytes per layer (random, so it does not compress; a test that needs a large
 layer asks for one). The image is linux/amd64. index.json annotates the manifest with both
@@ -22,12 +34,15 @@ import io
 import json
 import os
 import random
+import subprocess
 import sys
 import tarfile
 
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
 MEDIA_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+MEDIA_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd"
+MEDIA_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
 EPOCH = 946684800  # 2000-01-01, a fixed mtime for every tar entry
 
 
@@ -61,10 +76,82 @@ def make_layer(rng, index, files, layer_size):
         text = ("layer %d of a berth test image\n" % index).encode()
         tar.addfile(tar_info("%s/README" % directory, len(text)), io.BytesIO(text))
     uncompressed = raw.getvalue()
-    compressed = io.BytesIO()
-    with gzip.GzipFile(fileobj=compressed, mode="wb", compresslevel=1, mtime=0, filename="") as gz:
-        gz.write(uncompressed)
-    return uncompressed, compressed.getvalue()
+    return uncompressed, compress(uncompressed, "gzip")
+
+
+def compress(data, compression):
+    """Returns (the layer blob) for the OCI compression name."""
+    if compression == "gzip":
+        out = io.BytesIO()
+        with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0, filename="") as gz:
+            gz.write(data)
+        return out.getvalue()
+    if compression == "zstd":
+        r = subprocess.run(["zstd", "-q", "-c", "-3", "-T1", "--no-progress"], input=data,
+                           stdout=subprocess.PIPE, check=True)
+        return r.stdout
+    if compression == "none":
+        return data
+    raise ValueError("unknown compression %r (gzip, zstd or none)" % compression)
+
+
+MEDIA_BY_COMPRESSION = {"gzip": MEDIA_LAYER_GZIP, "zstd": MEDIA_LAYER_ZSTD, "none": MEDIA_LAYER_TAR}
+
+KINDS = {
+    "file": tarfile.REGTYPE, "dir": tarfile.DIRTYPE, "symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+    "fifo": tarfile.FIFOTYPE, "char": tarfile.CHRTYPE, "block": tarfile.BLKTYPE,
+    "whiteout": tarfile.REGTYPE, "opaque": tarfile.REGTYPE,
+}
+
+
+def entry_name(entry):
+    path = entry.get("path", "")
+    kind = entry["type"]
+    if kind == "whiteout":
+        head, _, tail = path.rpartition("/")
+        return (head + "/" if head else "") + ".wh." + tail
+    if kind == "opaque":
+        return (path.rstrip("/") + "/" if path.strip("/") else "") + ".wh..wh..opq"
+    return path
+
+
+def make_described_layer(seed, layer_index, layer):
+    """A layer from its JSON description; returns (uncompressed tar bytes, blob, media type)."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT, encoding="utf-8") as tar:
+        for entry in layer["entries"]:
+            kind = entry["type"]
+            if kind not in KINDS:
+                raise ValueError("unknown entry type %r" % kind)
+            default_mode = {"dir": 0o755, "symlink": 0o777, "hardlink": 0o644}.get(kind, 0o644)
+            info = tarfile.TarInfo("")
+            info.name = entry_name(entry)  # verbatim: the TarInfo constructor would not normalise either
+            info.type = KINDS[kind]
+            info.mode = entry.get("mode", default_mode)
+            info.uid = entry.get("uid", 0)
+            info.gid = entry.get("gid", 0)
+            info.uname = info.gname = ""
+            info.mtime = entry.get("mtime", EPOCH)
+            info.linkname = entry.get("target", "")
+            info.devmajor = entry.get("major", 0)
+            info.devminor = entry.get("minor", 0)
+            data = b""
+            if kind == "file":
+                if "random_size" in entry:
+                    rng = random.Random("%d/%d/%s" % (seed, layer_index, info.name))
+                    data = rng.randbytes(entry["random_size"])
+                else:
+                    data = bytes.fromhex(entry.get("content_hex", ""))
+            info.size = len(data)
+            pax = {}
+            for name, value_hex in sorted(entry.get("xattrs_hex", {}).items()):
+                # Binary values travel as surrogate-escaped str; tarfile then marks the header hdrcharset=BINARY.
+                pax["SCHILY.xattr." + name] = bytes.fromhex(value_hex).decode("utf-8", "surrogateescape")
+            info.pax_headers = pax
+            tar.addfile(info, io.BytesIO(data) if data else None)
+    uncompressed = raw.getvalue()
+    compression = layer.get("compression", "gzip")
+    return uncompressed, compress(uncompressed, compression), MEDIA_BY_COMPRESSION[compression]
 
 
 def write_blob(out, data, blobs):
@@ -89,6 +176,7 @@ def main():
     parser.add_argument("--files", type=int, default=3, help="random files per layer")
     parser.add_argument("--layer-size", type=int, default=64 * 1024, help="random file bytes per layer")
     parser.add_argument("--archive", help="also write an OCI archive tar of the layout here")
+    parser.add_argument("--layers-json", help="explicit layer descriptions (see above)")
     args = parser.parse_args()
 
     if ":" not in args.name.rsplit("/", 1)[-1]:
@@ -99,12 +187,22 @@ def main():
     blobs = {}
 
     layers, diff_ids = [], []
-    for i in range(args.layers):
-        uncompressed, compressed = make_layer(rng, i, args.files, args.layer_size)
-        desc = write_blob(args.out, compressed, blobs)
-        desc["mediaType"] = MEDIA_LAYER_GZIP
-        layers.append(desc)
-        diff_ids.append(sha256(uncompressed))
+    if args.layers_json:
+        with open(args.layers_json) as f:
+            described = json.load(f)
+        for i, layer in enumerate(described):
+            uncompressed, blob, media_type = make_described_layer(args.seed, i, layer)
+            desc = write_blob(args.out, blob, blobs)
+            desc["mediaType"] = media_type
+            layers.append(desc)
+            diff_ids.append(sha256(uncompressed))
+    else:
+        for i in range(args.layers):
+            uncompressed, compressed = make_layer(rng, i, args.files, args.layer_size)
+            desc = write_blob(args.out, compressed, blobs)
+            desc["mediaType"] = MEDIA_LAYER_GZIP
+            layers.append(desc)
+            diff_ids.append(sha256(uncompressed))
 
     config = {
         "architecture": "amd64",
@@ -114,7 +212,7 @@ def main():
                    "Labels": {"berth.test.seed": str(args.seed)}},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created": "2000-01-01T00:00:00Z", "created_by": "make_oci_image.py layer %d" % i}
-                    for i in range(args.layers)],
+                    for i in range(len(layers))],
     }
     config_desc = write_blob(args.out, canonical(config), blobs)
     config_desc["mediaType"] = MEDIA_CONFIG
