@@ -35,5 +35,5 @@ berth_dependency(berth_dep_archive PkgConfig::LIBARCHIVE)
 
 function(berth_link_static target)
   set_target_properties(${target} PROPERTIES BERTH_STATIC_DEPS ON)
-  target_link_options(${target} PRIVATE -no-pie -Wl,--gc-sections)
+  target_link_options(${target} PRIVATE -no-pie -Wl,--gc-sections -static-libstdc++ -static-libgcc)
 endfunction()
