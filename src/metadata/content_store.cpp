@@ -68,6 +68,10 @@ absl::StatusOr<content::Status> IngestStatus(content::Store& backend, const Cont
 std::string BackendRef(const std::string& ns, const std::string& ref) { return fmt::format("{}/{}", ns, ref); }
 
 absl::Status ReleaseIfUnreferenced(ContentStore::Shared& shared, const Context& ctx, const Digest& digest) {
+  return DeleteIfUnreferenced(shared, ctx, digest).status();
+}
+
+absl::StatusOr<bool> DeleteIfUnreferenced(ContentStore::Shared& shared, const Context& ctx, const Digest& digest) {
   bool referenced = false;
   RETURN_IF_ERROR(shared.db->View([&](const Txn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(referenced, txn.HasPrefix(Table::kBlobRefs, KeyPrefix({digest.str()})));
@@ -85,10 +89,16 @@ absl::Status ReleaseIfUnreferenced(ContentStore::Shared& shared, const Context& 
     }));
     return decode_error;
   }));
-  if (referenced) return absl::OkStatus();
+  if (referenced) return false;
   absl::Status s = shared.backend->Delete(ctx, digest);
-  if (absl::IsNotFound(s)) return absl::OkStatus();
-  return s;
+  if (absl::IsNotFound(s)) return false;
+  RETURN_IF_ERROR(s);
+  return true;
+}
+
+absl::StatusOr<bool> ContentStore::ReleaseBlob(const Digest& digest) {
+  std::unique_lock<std::mutex> lock = shared_->digest_locks.Lock(digest.str());
+  return DeleteIfUnreferenced(*shared_, Context{}, digest);
 }
 
 ContentStore::ContentStore(Db* db, std::shared_ptr<content::Store> backend)
@@ -176,6 +186,8 @@ absl::Status ContentStore::Delete(const Context& ctx, const Digest& digest) {
     }
     return absl::OkStatus();
   }));
+  // The record's gc.ref labels may have been all that kept other blobs and snapshots.
+  if (on_delete_) on_delete_();
   return ReleaseIfUnreferenced(*shared_, ctx, digest);
 }
 
@@ -252,6 +264,8 @@ absl::Status ContentStore::Abort(const Context& ctx, const std::string& ref) {
     }
     return absl::OkStatus();
   }));
+  // No on_delete_ here (as containerd, an abort does not make gc dirty): an ingest holds nothing but its
+  // expected blob, which is released just below.
   if (record->shared && record->expected) {
     // The blob may have lost its last namespace while this ingest kept it.
     std::unique_lock<std::mutex> lock = shared_->digest_locks.Lock(record->expected->str());

@@ -20,6 +20,7 @@
 // Thread-safe. `db` must outlive the store and every Writer it returns.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,6 +53,16 @@ class ContentStore : public content::Store {
   absl::StatusOr<std::unique_ptr<content::Writer>> OpenWriter(const Context& ctx,
                                                               const content::WriterOptions& opts) override;
 
+  // Called after every successful Delete, so garbage collection can follow what they released (the
+  // blobs their labels referenced). Set before the store is shared.
+  void set_on_delete(std::function<void()> fn) { on_delete_ = std::move(fn); }
+
+  // For garbage collection (metadata/gc_collector.h): the backend, to list blobs and abort ingests, and the
+  // release of one blob under its digest lock — deleted (true) only if no namespace references it and no ingest
+  // expects it, so never under a record a concurrent commit is adding.
+  content::Store& backend() const { return *shared_->backend; }
+  absl::StatusOr<bool> ReleaseBlob(const Digest& digest);
+
   // The state writers share with the store (they may outlive a call, not the Db).
   struct Shared {
     Db* db;
@@ -61,6 +72,7 @@ class ContentStore : public content::Store {
 
  private:
   std::shared_ptr<Shared> shared_;
+  std::function<void()> on_delete_;
 };
 
 // The backend ref of ingest `ref` in namespace `ns`.
@@ -68,5 +80,7 @@ std::string BackendRef(const std::string& ns, const std::string& ref);
 
 // With `digest`'s lock held: deletes the backend blob if no namespace references it and no ingest expects it.
 absl::Status ReleaseIfUnreferenced(ContentStore::Shared& shared, const Context& ctx, const Digest& digest);
+// As ReleaseIfUnreferenced; true if the blob was deleted.
+absl::StatusOr<bool> DeleteIfUnreferenced(ContentStore::Shared& shared, const Context& ctx, const Digest& digest);
 
 }  // namespace berth::metadata

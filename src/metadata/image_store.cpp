@@ -156,11 +156,13 @@ absl::StatusOr<images::Image> ImageStore::Update(const Context& ctx, const image
 
 absl::Status ImageStore::Delete(const Context& ctx, const std::string& name) {
   ASSIGN_OR_RETURN(std::string ns, RequireNamespace(ctx));
-  return db_->Update([&](WriteTxn& txn) -> absl::Status {
+  RETURN_IF_ERROR(db_->Update([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(bool existed, txn.Delete(Table::kImages, Key({ns, name})));
     if (!existed) return NotFound(name);
     return absl::OkStatus();
-  });
+  }));
+  if (on_delete_) on_delete_();
+  return absl::OkStatus();
 }
 
 }  // namespace berth::metadata

@@ -2,6 +2,7 @@
 // metadata/images.go, including its validation and update paths.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,13 @@ class ImageStore : public images::Store {
                                        const std::vector<std::string>& fieldpaths) override;
   absl::Status Delete(const Context& ctx, const std::string& name) override;
 
+  // Called after every successful Delete, so garbage collection can follow (metadata/gc_collector.h). Set
+  // before the store is shared.
+  void set_on_delete(std::function<void()> fn) { on_delete_ = std::move(fn); }
+
  private:
   Db* db_;
+  std::function<void()> on_delete_;
 };
 
 }  // namespace berth::metadata

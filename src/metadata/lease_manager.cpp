@@ -112,11 +112,13 @@ absl::StatusOr<leases::Lease> LeaseManager::Create(const Context& ctx, const lea
 
 absl::Status LeaseManager::Delete(const Context& ctx, const std::string& id) {
   ASSIGN_OR_RETURN(std::string ns, RequireNamespace(ctx));
-  return db_->Update([&](WriteTxn& txn) -> absl::Status {
+  RETURN_IF_ERROR(db_->Update([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(bool existed, txn.Delete(Table::kLeases, Key({ns, id})));
     if (!existed) return NotFound(id);
     return txn.DeletePrefix(Table::kLeaseResources, KeyPrefix({ns, id}));
-  });
+  }));
+  if (on_delete_) on_delete_();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<leases::Lease>> LeaseManager::List(const Context& ctx,
@@ -149,7 +151,9 @@ absl::Status LeaseManager::AddResource(const Context& ctx, const std::string& le
 absl::Status LeaseManager::DeleteResource(const Context& ctx, const std::string& lease_id,
                                           const leases::Resource& r) {
   ASSIGN_OR_RETURN(std::string ns, RequireNamespace(ctx));
-  return db_->Update([&](WriteTxn& txn) { return RemoveLeaseResource(txn, ns, lease_id, r); });
+  RETURN_IF_ERROR(db_->Update([&](WriteTxn& txn) { return RemoveLeaseResource(txn, ns, lease_id, r); }));
+  if (on_delete_) on_delete_();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<leases::Resource>> LeaseManager::ListResources(const Context& ctx,

@@ -2,6 +2,7 @@
 // (namespace, id, type, resource id). The expiry label containerd.io/gc.expire is kept as any label; gc reads it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,13 @@ class LeaseManager : public leases::Manager {
   absl::StatusOr<std::vector<leases::Resource>> ListResources(const Context& ctx,
                                                               const std::string& lease_id) override;
 
+  // Called after every successful Delete and DeleteResource, so garbage collection can follow
+  // (metadata/gc_collector.h). Set before the manager is shared.
+  void set_on_delete(std::function<void()> fn) { on_delete_ = std::move(fn); }
+
  private:
   Db* db_;
+  std::function<void()> on_delete_;
 };
 
 // For the other metadata stores, inside their own write transaction: NotFound ("lease \"x\": not found") if the

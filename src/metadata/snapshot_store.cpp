@@ -371,6 +371,7 @@ absl::Status SnapshotStore::Remove(const Context& ctx, const std::string& key) {
   IgnoreError(removed,
               "no record references it any more: a backend snapshot "
               "left behind is Cleanup's garbage");
+  if (on_delete_) on_delete_();  // its parent may now be unreferenced
   return absl::OkStatus();
 }
 

@@ -35,6 +35,7 @@
 // Thread-safe. `db` is not owned and must outlive the store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -53,6 +54,9 @@ class SnapshotStore : public snapshots::Snapshotter {
       Db* db, std::string snapshotter, std::shared_ptr<snapshots::Snapshotter> backend);
 
   const std::string& snapshotter() const { return snapshotter_; }
+  // Called after every successful Remove, so garbage collection can follow (metadata/gc_collector.h). Set
+  // before the store is shared.
+  void set_on_delete(std::function<void()> fn) { on_delete_ = std::move(fn); }
 
   absl::StatusOr<snapshots::Info> Stat(const Context& ctx, const std::string& key) override;
   // Paths: "labels" or "labels.<key>" ("" deletes); none = replace all labels; anything else is
@@ -97,6 +101,7 @@ class SnapshotStore : public snapshots::Snapshotter {
   const std::string snapshotter_;
   const std::shared_ptr<snapshots::Snapshotter> backend_;
   std::shared_mutex lock_;  // shared by every call, exclusive for Cleanup and recovery
+  std::function<void()> on_delete_;
 };
 
 // The snapshotters that hold snapshots in namespace `ns`, sorted; for the namespace-emptiness

@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "metadata/content_store.h"
 #include "metadata/db.h"
+#include "metadata/gc_collector.h"
 #include "metadata/image_store.h"
 #include "metadata/lease_manager.h"
 #include "metadata/namespace_store.h"
@@ -52,6 +53,7 @@ struct Daemon::Parts {
   std::unique_ptr<metadata::ContentStore> content;
   std::unique_ptr<metadata::SnapshotStore> overlayfs;  // null when the kernel has no usable overlayfs
   std::unique_ptr<metadata::SnapshotStore> native;
+  std::unique_ptr<metadata::GarbageCollector> gc;  // after the stores it collects, so it stops first
   std::unique_ptr<diff::FsApplier> applier;
   std::unique_ptr<diff::WalkingDiffer> differ;
   std::vector<std::unique_ptr<grpc::Service>> services;
@@ -98,6 +100,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   ASSIGN_OR_RETURN(p->native, metadata::SnapshotStore::Open(p->db.get(), "native", std::move(native_backend)));
   snapshotters["native"] = p->native.get();
 
+  // Garbage collection over every store: triggered by deletions (at most one run per 100 ms), by a timer, and
+  // synchronously by deletes that ask for `sync`.
+  std::vector<metadata::SnapshotStore*> collected = {p->native.get()};
+  if (p->overlayfs) collected.push_back(p->overlayfs.get());
+  p->gc = std::make_unique<metadata::GarbageCollector>(p->db.get(), p->content.get(), collected);
+  p->images->set_on_delete(p->gc->Notifier());
+  p->leases->set_on_delete(p->gc->Notifier());
+  p->content->set_on_delete(p->gc->Notifier());
+  for (metadata::SnapshotStore* store : collected) store->set_on_delete(p->gc->Notifier());
+
   // Layers that cannot be applied in place are mounted here for the duration of one call.
   const std::string temp_mounts = config.state + "/tmpmounts";
   RETURN_IF_ERROR(EnsurePrivateDir(temp_mounts));
@@ -131,8 +143,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
   p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
   p->services.push_back(std::make_unique<services::ContentService>(p->content.get()));
-  p->services.push_back(std::make_unique<services::ImagesService>(p->images.get()));
-  p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get()));
+  auto collect = [gc = p->gc.get()] { return gc->Run().status(); };
+  p->services.push_back(std::make_unique<services::ImagesService>(p->images.get(), collect));
+  p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get(), collect));
   p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
   p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
 

@@ -74,7 +74,9 @@ grpc::Status ImagesService::Delete(grpc::ServerContext* sc, const api::DeleteIma
                                    google::protobuf::Empty*) {
   auto ctx = NamespacedContextFrom(*sc);
   if (!ctx.ok()) return ToGrpc(ctx.status());
-  return ToGrpc(store_->Delete(*ctx, req->name()));
+  absl::Status deleted = store_->Delete(*ctx, req->name());
+  if (!deleted.ok() || !req->sync() || !collect_) return ToGrpc(deleted);
+  return ToGrpc(collect_());
 }
 
 }  // namespace berth::services

@@ -1,6 +1,8 @@
 // containerd.services.images.v1.Images over an images::Store.
 #pragma once
 
+#include <functional>
+
 #include "core/images/images.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 
@@ -8,7 +10,10 @@ namespace berth::services {
 
 class ImagesService final : public containerd::services::images::v1::Images::Service {
  public:
-  explicit ImagesService(images::Store* store) : store_(store) {}
+  // `collect` runs one garbage collection to its end; Delete calls it when the client asks for `sync`
+  // (ctr images rm --sync). Without it, `sync` is ignored.
+  explicit ImagesService(images::Store* store, std::function<absl::Status()> collect = {})
+      : store_(store), collect_(std::move(collect)) {}
 
   grpc::Status Get(grpc::ServerContext*, const containerd::services::images::v1::GetImageRequest*,
                    containerd::services::images::v1::GetImageResponse*) override;
@@ -23,6 +28,7 @@ class ImagesService final : public containerd::services::images::v1::Images::Ser
 
  private:
   images::Store* store_;
+  std::function<absl::Status()> collect_;
 };
 
 }  // namespace berth::services

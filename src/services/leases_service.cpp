@@ -28,7 +28,9 @@ grpc::Status LeasesService::Delete(grpc::ServerContext* sc, const api::DeleteReq
                                    google::protobuf::Empty*) {
   auto ctx = NamespacedContextFrom(*sc);
   if (!ctx.ok()) return ToGrpc(ctx.status());
-  return ToGrpc(manager_->Delete(*ctx, req->id()));
+  absl::Status deleted = manager_->Delete(*ctx, req->id());
+  if (!deleted.ok() || !req->sync() || !collect_) return ToGrpc(deleted);
+  return ToGrpc(collect_());
 }
 
 grpc::Status LeasesService::List(grpc::ServerContext* sc, const api::ListRequest* req, api::ListResponse* resp) {

@@ -1,6 +1,8 @@
 // containerd.services.leases.v1.Leases over a leases::Manager.
 #pragma once
 
+#include <functional>
+
 #include "core/leases/leases.h"
 #include "github.com/containerd/containerd/api/services/leases/v1/leases.grpc.pb.h"
 
@@ -8,7 +10,10 @@ namespace berth::services {
 
 class LeasesService final : public containerd::services::leases::v1::Leases::Service {
  public:
-  explicit LeasesService(leases::Manager* manager) : manager_(manager) {}
+  // `collect` runs one garbage collection to its end; Delete calls it when the client asks for `sync`.
+  // Without it, `sync` is ignored.
+  explicit LeasesService(leases::Manager* manager, std::function<absl::Status()> collect = {})
+      : manager_(manager), collect_(std::move(collect)) {}
 
   grpc::Status Create(grpc::ServerContext*, const containerd::services::leases::v1::CreateRequest*,
                       containerd::services::leases::v1::CreateResponse*) override;
@@ -26,6 +31,7 @@ class LeasesService final : public containerd::services::leases::v1::Leases::Ser
 
  private:
   leases::Manager* manager_;
+  std::function<absl::Status()> collect_;
 };
 
 }  // namespace berth::services

@@ -1,0 +1,44 @@
+// Runs garbage collection on a background thread when gc::Schedule says it is due, and serializes
+// on-demand collections with it. The scheduler knows nothing of what a collection does: `collect`
+// is called with no lock of the scheduler's held except the one that keeps two collections from
+// overlapping.
+//
+// Thread-safe. The destructor stops the thread after the collection in progress, if any, has
+// finished.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "gc/schedule.h"
+
+namespace berth::gc {
+
+class Scheduler {
+ public:
+  Scheduler(std::function<void()> collect, ScheduleOptions options);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Something was deleted: collect soon (gc/schedule.h). Cheap; never blocks on a collection.
+  void Notify();
+  // Runs `fn` (an on-demand collection) now, after any background collection in progress and with
+  // none overlapping it. Deletions notified before the call count as served by it.
+  void RunExclusive(const std::function<void()>& fn);
+
+ private:
+  void Loop();
+
+  const std::function<void()> collect_;
+  std::mutex mu_;  // guards schedule_ and stop_
+  std::condition_variable cv_;
+  Schedule schedule_;
+  bool stop_ = false;
+  std::mutex run_mu_;  // held for the whole of every collection
+  std::thread thread_;
+};
+
+}  // namespace berth::gc

@@ -1,0 +1,106 @@
+// The threaded driver of gc::Schedule with the real clock; bounds are generous so a loaded machine
+// passes.
+#include "gc/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/time/clock.h"
+
+namespace berth::gc {
+namespace {
+
+ScheduleOptions Fast() {
+  return {.delay = absl::ZeroDuration(),
+          .min_interval = absl::Milliseconds(50),
+          .period = absl::InfiniteDuration(),
+          .startup_delay = absl::InfiniteDuration()};
+}
+
+void WaitFor(const std::function<bool()>& cond, absl::Duration limit = absl::Seconds(5)) {
+  absl::Time end = absl::Now() + limit;
+  while (!cond() && absl::Now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+TEST(SchedulerTest, BurstOfNotificationsIsAtMostTwoCollections) {
+  std::atomic<int> runs = 0;
+  Scheduler s([&] { ++runs; }, Fast());
+  for (int i = 0; i < 100; ++i) s.Notify();
+  WaitFor([&] { return runs > 0; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_GE(runs, 1);
+  EXPECT_LE(runs, 2);
+}
+
+TEST(SchedulerTest, NothingRunsWithoutNotification) {
+  std::atomic<int> runs = 0;
+  Scheduler s([&] { ++runs; }, Fast());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(runs, 0);
+}
+
+TEST(SchedulerTest, PeriodicTimer) {
+  std::atomic<int> runs = 0;
+  ScheduleOptions o = Fast();
+  o.period = absl::Milliseconds(20);
+  Scheduler s([&] { ++runs; }, o);
+  WaitFor([&] { return runs >= 3; });
+  EXPECT_GE(runs, 3);
+}
+
+TEST(SchedulerTest, OnDemandRunServesPendingNotification) {
+  std::atomic<int> background = 0;
+  ScheduleOptions o = Fast();
+  o.delay = absl::Milliseconds(200);
+  Scheduler s([&] { ++background; }, o);
+  s.Notify();
+  bool ran = false;
+  s.RunExclusive([&] { ran = true; });
+  EXPECT_TRUE(ran);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(background, 0);
+}
+
+TEST(SchedulerTest, CollectionsNeverOverlap) {
+  std::atomic<int> inside = 0;
+  std::atomic<bool> overlapped = false;
+  auto body = [&] {
+    if (++inside > 1) overlapped = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    --inside;
+  };
+  ScheduleOptions o = Fast();
+  o.min_interval = absl::Milliseconds(1);
+  o.period = absl::Milliseconds(5);
+  Scheduler s(body, o);
+  std::thread t([&] {
+    for (int i = 0; i < 20; ++i) s.RunExclusive(body);
+  });
+  for (int i = 0; i < 50; ++i) {
+    s.Notify();
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  t.join();
+  EXPECT_FALSE(overlapped);
+}
+
+TEST(SchedulerTest, DestructorWaitsForRunningCollection) {
+  std::atomic<bool> finished = false;
+  ScheduleOptions o = Fast();
+  {
+    Scheduler s(
+        [&] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          finished = true;
+        },
+        o);
+    s.Notify();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(finished);
+}
+
+}  // namespace
+}  // namespace berth::gc
