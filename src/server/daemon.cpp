@@ -27,6 +27,7 @@
 #include "server/dirs.h"
 #include "services/content_service.h"
 #include "services/diff_service.h"
+#include "services/gc_service.h"
 #include "services/images_service.h"
 #include "services/introspection_service.h"
 #include "services/leases_service.h"
@@ -130,6 +131,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.grpc.v1", .id = "snapshots", .requires_ = {"io.containerd.snapshotter.v1"}},
       {.type = "io.containerd.differ.v1", .id = "walking", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "diff", .requires_ = {"io.containerd.differ.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.gc", .requires_ = {"io.containerd.metadata.v1"}},
   };
   if (p->overlayfs) {
     plugins.push_back(
@@ -148,6 +150,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get(), collect));
   p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
   p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
+  p->services.push_back(std::make_unique<services::GcService>(
+      [gc = p->gc.get()](bool dry_run) { return gc->Run(dry_run); }));
 
   RETURN_IF_ERROR(RemoveStaleSocket(config.address));
   RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));
