@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "base/status.h"
+#include "core/snapshots/info_fields.h"
 #include "filters/filter.h"
 #include "fmt/format.h"
 #include "metadata/keys.h"
@@ -50,30 +51,6 @@ snapshots::Info MakeInfo(const SnapshotRecord& record, Kind kind) {
           .labels = record.labels,
           .created_at = record.created_at,
           .updated_at = record.updated_at};
-}
-
-filters::Adaptor AdaptInfo(const snapshots::Info& info) {
-  return [&info](const std::vector<std::string>& path) -> std::optional<std::string> {
-    if (path.empty()) return std::nullopt;
-    if (path[0] == "kind") {
-      switch (info.kind) {
-        case Kind::kActive:
-          return "active";
-        case Kind::kView:
-          return "view";
-        case Kind::kCommitted:
-          return "committed";
-        default:
-          return std::nullopt;
-      }
-    }
-    if (path[0] == "name") return info.name;
-    if (path[0] == "parent") return info.parent;
-    if (path[0] == "labels") {
-      return filters::LabelLookup(info.labels, {path.begin() + 1, path.end()});
-    }
-    return std::nullopt;
-  };
 }
 
 absl::StatusOr<uint64_t> NextSequence(WriteTxn& txn, const std::string& snapshotter) {
@@ -406,7 +383,7 @@ absl::Status SnapshotStore::Walk(const Context& ctx, const std::vector<std::stri
         return WithContext(backend.status(), fmt::format("stat snapshot \"{}\"", record.key));
       }
       snapshots::Info info = MakeInfo(record, backend->kind);
-      if (filter.Match(AdaptInfo(info))) infos.push_back(std::move(info));
+      if (filter.Match(snapshots::AdaptInfo(info))) infos.push_back(std::move(info));
     }
   }
   // Key order is name order except for long names (hashed in keys).
