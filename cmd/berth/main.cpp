@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   berth::cli::AddVersion(app, g, rc);
   berth::cli::AddImages(app, g, rc);
+  berth::cli::AddPull(app, g, rc);
   berth::cli::AddGc(app, g, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;

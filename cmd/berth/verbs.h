@@ -10,5 +10,6 @@ namespace berth::cli {
 void AddVersion(CLI::App& app, const Globals& g, int& rc);
 void AddImages(CLI::App& app, const Globals& g, int& rc);
 void AddGc(CLI::App& app, const Globals& g, int& rc);
+void AddPull(CLI::App& app, const Globals& g, int& rc);
 
 }  // namespace berth::cli

@@ -13,13 +13,15 @@
 
 int main(int argc, char** argv) {
   berth::server::Config defaults;
-  std::string config_file, root, state, address, log_level;
+  std::string config_file, root, state, address, log_level, metrics_address;
   CLI::App app{"berthd: a containerd-compatible container runtime daemon"};
   app.add_option("--config", config_file, "TOML config file (optional)");
   app.add_option("--root", root, "persistent state (default " + defaults.root + ")");
   app.add_option("--state", state, "runtime state (default " + defaults.state + ")");
   app.add_option("--address", address, "unix socket to serve on (default " + defaults.address + ")");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  app.add_option("--metrics-address", metrics_address,
+                 "serve Prometheus metrics at http://HOST:PORT/v1/metrics, e.g. 127.0.0.1:1338 (default off)");
   app.set_version_flag("--version", std::string("berthd ") + berth::server::kVersion);
   CLI11_PARSE(app, argc, argv);
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   if (!state.empty()) config.state = state;
   if (!address.empty()) config.address = address;
   if (!log_level.empty()) config.log_level = log_level;
+  if (!metrics_address.empty()) config.metrics_address = metrics_address;
 
   auto level = berth::log::ParseLevel(config.log_level);
   if (!level.ok()) {

@@ -19,12 +19,19 @@
 #include "metadata/lease_manager.h"
 #include "metadata/namespace_store.h"
 #include "metadata/snapshot_store.h"
+#include "metrics/grpc_server_metrics.h"
+#include "metrics/http_server.h"
+#include "metrics/listen_address.h"
+#include "metrics/process_metrics.h"
+#include "metrics/registry.h"
 #include "plugins/content/local/local_store.h"
 #include "plugins/diff/fs_applier.h"
 #include "plugins/diff/walking_differ.h"
 #include "plugins/snapshots/native/native_snapshotter.h"
 #include "plugins/snapshots/overlay/overlay_snapshotter.h"
 #include "server/dirs.h"
+#include "plugins/remotes/registry.h"
+#include "plugins/transfer/puller.h"
 #include "services/content_service.h"
 #include "services/diff_service.h"
 #include "services/gc_service.h"
@@ -32,6 +39,7 @@
 #include "services/introspection_service.h"
 #include "services/leases_service.h"
 #include "services/namespaces_service.h"
+#include "services/pull_service.h"
 #include "services/snapshots_service.h"
 #include "services/version_service.h"
 #include "server/version.h"
@@ -40,6 +48,19 @@ namespace berth::server {
 
 namespace {
 constexpr int kMaxMessageSize = 16 << 20;  // what ctr and containerd use
+
+// Serves the default registry (with process metrics) at http://address/v1/metrics.
+absl::StatusOr<std::unique_ptr<metrics::HttpServer>> StartMetrics(const std::string& address) {
+  ASSIGN_OR_RETURN(metrics::ListenAddress where, metrics::ParseListenAddress(address));
+  if (!where.loopback) {
+    log::Warn("metrics address {} is not loopback: anyone who can reach it can read berthd's metrics", address);
+  }
+  metrics::AddProcessMetrics(metrics::Default());
+  ASSIGN_OR_RETURN(std::unique_ptr<metrics::HttpServer> server,
+                   metrics::HttpServer::Start(where, &metrics::Default()));
+  log::Info("metrics on http://{}/v1/metrics", address);
+  return server;
+}
 }  // namespace
 
 // Declared in the order they are built; destroyed in reverse (services before the stores they point at).
@@ -57,8 +78,11 @@ struct Daemon::Parts {
   std::unique_ptr<metadata::GarbageCollector> gc;  // after the stores it collects, so it stops first
   std::unique_ptr<diff::FsApplier> applier;
   std::unique_ptr<diff::WalkingDiffer> differ;
+  std::unique_ptr<remotes::Registry> registry;
+  std::unique_ptr<transfer::Puller> puller;
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<metrics::HttpServer> metrics_server;  // null unless a metrics address is configured
 };
 
 Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -132,6 +156,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.differ.v1", .id = "walking", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "diff", .requires_ = {"io.containerd.differ.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.gc", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.pull", .requires_ = {"io.containerd.metadata.v1"}},
   };
   if (p->overlayfs) {
     plugins.push_back(
@@ -141,6 +166,22 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
                        .id = "overlayfs",
                        .init_error = absl::FailedPreconditionError("skip plugin: overlayfs is not usable here")});
   }
+  // Server-side pulls (berth pull). Pulls a crash interrupted leave a lease behind: drop those, and let gc
+  // take what they had fetched or unpacked half-way.
+  p->registry = remotes::Registry::Create({.hosts = config.registries});
+  p->puller = std::make_unique<transfer::Puller>(
+      transfer::PullerDeps{.content = p->content.get(),
+                           .images = p->images.get(),
+                           .leases = p->leases.get(),
+                           .snapshotters = snapshotters,
+                           .applier = p->applier.get(),
+                           .registry = p->registry.get()},
+      transfer::PullerOptions{.max_concurrent_downloads = config.max_concurrent_downloads,
+                              .retry = {.max_attempts = config.max_attempts},
+                              .default_snapshotter = p->overlayfs ? "overlayfs" : "native"});
+  ASSIGN_OR_RETURN(int interrupted, transfer::DropInterruptedPulls(*p->namespaces, *p->leases));
+  if (interrupted > 0) log::Info("dropped the leases of {} pulls interrupted by a restart", interrupted);
+
   p->services.push_back(std::make_unique<services::VersionService>(kVersion, kRevision));
   p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
   p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
@@ -150,6 +191,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get(), collect));
   p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
   p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
+  p->services.push_back(std::make_unique<services::PullService>(p->puller.get()));
   p->services.push_back(std::make_unique<services::GcService>(
       [gc = p->gc.get()](bool dry_run) { return gc->Run(dry_run); }));
 
@@ -160,6 +202,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   builder.SetMaxReceiveMessageSize(kMaxMessageSize);
   builder.SetMaxSendMessageSize(kMaxMessageSize);
   for (auto& service : p->services) builder.RegisterService(service.get());
+  if (!config.metrics_address.empty()) {
+    ASSIGN_OR_RETURN(p->metrics_server, StartMetrics(config.metrics_address));
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+    interceptors.push_back(metrics::NewGrpcServerMetricsFactory(metrics::Default()));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   p->server = builder.BuildAndStart();
   if (p->server == nullptr) {
     return absl::UnavailableError(fmt::format("cannot listen on unix:{} (see the log above)", config.address));
@@ -179,6 +227,7 @@ void Daemon::Shutdown() {
     // Give in-flight calls a moment, then cancel the rest (ingests stay resumable on disk).
     parts_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
+  if (parts_ && parts_->metrics_server) parts_->metrics_server->Stop();
 }
 
 }  // namespace berth::server

@@ -258,6 +258,60 @@ TEST_P(PullTest, ImageRemoveReleasesSnapshotsAndContent) {
   }
 }
 
+// `ctr content ls` as digest -> LABELS column.
+std::map<std::string, std::string> ContentLabels(const Ctr& c) {
+  std::map<std::string, std::string> out;
+  auto ls = c.Run({"content", "ls"});
+  EXPECT_CTR_OK(ls);
+  for (const std::string& line : Lines(ls.out)) {
+    if (!line.starts_with("sha256:")) continue;
+    size_t last_space = line.find_last_of(" \t");
+    out[line.substr(0, line.find_first_of(" \t"))] = line.substr(last_space + 1);
+  }
+  return out;
+}
+
+// `berth pull` (server-side: berthd fetches and unpacks, layers in parallel) gives the same root filesystem, the
+// same snapshot chain and the same content labels as `ctr images pull` on a real containerd.
+TEST_P(PullTest, BerthPullGivesWhatCtrPullGivesOnContainerd) {
+  if (daemon_.kind() != DaemonKind::kBerthd) GTEST_SKIP() << "berth pull is berthd's own service";
+  GeneratedImage image;
+  std::string ref;
+  ASSERT_NO_FATAL_FAILURE(MakeRegistryImage({.name = "docker.io/library/server-pull:v1", .seed = 304,
+                                             .custom_layers = EveryKindLayers()},
+                                            "server-pull", &image, &ref));
+  RunResult pulled = Berth({"pull", "--plain-http", "--snapshotter", snapshotter(), ref});
+  ASSERT_TRUE(pulled.ok()) << pulled.Describe();
+  EXPECT_THAT(pulled.out, HasSubstr(ref + ": " + image.manifest));
+  Ctr ours = ctr();
+  Ctr theirs = peer_ctr();
+  ASSERT_NO_FATAL_FAILURE(Pull(theirs, ref, snapshotter()));
+  EXPECT_EQ(Unpacked(ours, ref, snapshotter()), "true");
+
+  Tree got, want;
+  ASSERT_NO_FATAL_FAILURE(MountedTree(ours, ref, TopChainId(image), snapshotter(), &got));
+  ASSERT_NO_FATAL_FAILURE(MountedTree(theirs, ref, TopChainId(image), snapshotter(), &want));
+  EXPECT_EQ(DiffTrees(want, got), "") << "berth pull (actual) vs ctr pull on containerd (expected), snapshotter "
+                                      << snapshotter();
+  auto chain = [&](const Ctr& c) {
+    auto r = c.Run({"snapshots", "--snapshotter", snapshotter(), "ls"});
+    EXPECT_CTR_OK(r);
+    return r.out;
+  };
+  EXPECT_EQ(chain(ours), chain(theirs));
+  auto info = [&](const Ctr& c) {
+    auto r = c.Run({"snapshots", "--snapshotter", snapshotter(), "info", TopChainId(image)});
+    EXPECT_CTR_OK(r);
+    return r.out.substr(0, r.out.find("\"Created\""));  // the times differ
+  };
+  EXPECT_EQ(info(ours), info(theirs));
+  std::map<std::string, std::string> our_labels = ContentLabels(ours), their_labels = ContentLabels(theirs);
+  for (const std::string& digest : image.BlobDigests()) {
+    EXPECT_EQ(our_labels[digest], their_labels[digest]) << digest;
+  }
+  EXPECT_EQ(our_labels.size(), their_labels.size());
+}
+
 INSTANTIATE_TEST_SUITE_P(Snapshotters, PullTest, ::testing::Values("overlayfs", "native"),
                          [](const auto& info) { return info.param; });
 

@@ -117,8 +117,10 @@ std::vector<std::string> Daemon::Command() const {
   if (kind_ == DaemonKind::kContainerd) {
     return {EnvOr("BERTH_TEST_CONTAINERD", "/usr/bin/containerd"), "--config", WriteContainerdConfig()};
   }
-  return {BerthdPath(), "--root", root_, "--state", state_, "--address", socket_,
-          "--log-level", options_.log_level};
+  std::vector<std::string> argv = {BerthdPath(), "--root", root_, "--state", state_, "--address", socket_,
+                                   "--log-level", options_.log_level};
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  return argv;
 }
 
 ::testing::AssertionResult Daemon::Start() {
@@ -143,6 +145,9 @@ std::vector<std::string> Daemon::Command() const {
   std::string error;
   Child::Options child_options;
   child_options.log_path = log_path_;
+  if (!options_.path_prefix.empty()) {
+    child_options.env["PATH"] = options_.path_prefix + ":" + EnvOr("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+  }
   child_ = Child::Start(argv, child_options, &error);
   if (!child_) return ::testing::AssertionFailure() << "cannot start " << argv[0] << ": " << error;
 

@@ -47,6 +47,11 @@ class Daemon {
     // unreferenced content and read it back later (containerd's own conformance suites), which its GC would
     // otherwise collect at random moments. (A synchronous delete, e.g. `images rm --sync`, would then hang.)
     bool defer_gc = false;
+    // Directory put first on the daemon's PATH, where containerd looks for shim binaries
+    // (e.g. BERTH_BIN_DIR for containerd-shim-berth-v1). "": PATH unchanged.
+    std::string path_prefix{};
+    // berthd only: flags appended to its command line (e.g. {"--metrics-address", "127.0.0.1:PORT"}).
+    std::vector<std::string> extra_args{};
   };
 
   // Makes the temp dir; does not start the process.

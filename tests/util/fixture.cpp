@@ -83,6 +83,14 @@ std::vector<std::string> DaemonTest::ExpectAllBlobsIntact(const Ctr& ctr) {
   return digests;
 }
 
+RunResult DaemonTest::Berth(const std::vector<std::string>& args, const std::string& ns,
+                             const RunOptions& options) const {
+  std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth", "--address", daemon_.socket(),
+                                   "--namespace", ns};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, options);
+}
+
 void DaemonTest::MakeRegistryImage(const ImageSpec& spec, const std::string& repo,
                                    GeneratedImage* image, std::string* ref) {
   std::string error;

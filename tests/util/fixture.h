@@ -50,6 +50,9 @@ class DaemonTest : public ::testing::Test {
                          std::string* ref);
 
   Ctr ctr(const std::string& ns = "berth-it") const { return daemon_.ctr(ns); }
+  // This build's `berth --address <daemon socket> --namespace <ns> ARGS...`.
+  RunResult Berth(const std::vector<std::string>& args, const std::string& ns = "berth-it",
+                  const RunOptions& options = {}) const;
 
   Daemon daemon_;
   TempDir scratch_{"berth-it-scratch"};

@@ -49,7 +49,8 @@ int HttpGetStatus(int port, const std::string& path, std::chrono::milliseconds t
   return std::atoi(response.substr(space + 1, 3).c_str());
 }
 
-Registry::Registry() : dir_("berth-it-registry"), log_path_(dir_.Join("registry.log")) {}
+Registry::Registry(bool access_log)
+    : dir_("berth-it-registry"), access_log_(access_log), log_path_(dir_.Join("registry.log")) {}
 
 Registry::~Registry() { Stop(); }
 
@@ -73,7 +74,7 @@ void Registry::Stop() {
                    "log:\n"
                    "  level: warn\n"
                    "  accesslog:\n"
-                   "    disabled: true\n"
+                   "    disabled: " + std::string(access_log_ ? "false" : "true") + "\n"
                    "storage:\n"
                    "  filesystem:\n"
                    "    rootdirectory: " + dir_.Join("storage") + "\n"

@@ -17,7 +17,8 @@ namespace berth::testing {
 
 class Registry {
  public:
-  Registry();
+  // access_log: the registry logs every request to log_path() (e.g. to count blob fetches).
+  explicit Registry(bool access_log = false);
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
   ~Registry();
@@ -33,6 +34,7 @@ class Registry {
 
  private:
   TempDir dir_;
+  bool access_log_ = false;
   std::string log_path_;
   int port_ = 0;
   std::optional<Child> child_;

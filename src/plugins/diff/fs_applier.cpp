@@ -13,14 +13,25 @@ namespace berth::diff {
 
 namespace {
 
-// The blob reader and the decompressor over it, owned together by the pipe's producer thread.
+// The blob bytes and the decompressor over them, owned together by the pipe's producer thread.
 class LayerSource final : public ByteReader {
  public:
   absl::StatusOr<size_t> Read(std::span<char> buf) override { return decompressor->Read(buf); }
 
-  std::unique_ptr<content::Reader> reader;
-  std::unique_ptr<ContentByteReader> blob;
+  std::unique_ptr<ByteReader> blob;
   std::unique_ptr<ByteReader> decompressor;
+};
+
+// A content store blob as a ByteReader that owns its content::Reader.
+class OwningReader final : public ByteReader {
+ public:
+  OwningReader(std::unique_ptr<content::Reader> reader, std::unique_ptr<ByteReader> bytes)
+      : reader_(std::move(reader)), bytes_(std::move(bytes)) {}
+  absl::StatusOr<size_t> Read(std::span<char> buf) override { return bytes_->Read(buf); }
+
+ private:
+  std::unique_ptr<content::Reader> reader_;
+  std::unique_ptr<ByteReader> bytes_;  // reads reader_, so declared after it (destroyed first)
 };
 
 bool HasOption(const mount::Mount& m, std::string_view opt) {
@@ -65,11 +76,19 @@ absl::Status ApplyToMounts(const Context& ctx, TarReader& tar, const std::vector
 
 absl::StatusOr<oci::Descriptor> FsApplier::Apply(const Context& ctx, const oci::Descriptor& layer,
                                                  const std::vector<mount::Mount>& mounts) {
+  ASSIGN_OR_RETURN(std::unique_ptr<content::Reader> reader, store_->OpenReader(ctx, layer.digest));
+  auto blob = std::make_unique<ContentByteReader>(reader.get(), layer.digest.str());
+  auto source = std::make_unique<OwningReader>(std::move(reader), std::move(blob));
+  return ApplyFrom(ctx, layer, std::move(source), mounts);
+}
+
+absl::StatusOr<oci::Descriptor> FsApplier::ApplyFrom(const Context& ctx, const oci::Descriptor& layer,
+                                                     std::unique_ptr<ByteReader> blob,
+                                                     const std::vector<mount::Mount>& mounts) {
   const std::string what = layer.digest.str();
   ASSIGN_OR_RETURN(Compression compression, CompressionOf(layer.media_type));
   auto source = std::make_unique<LayerSource>();
-  ASSIGN_OR_RETURN(source->reader, store_->OpenReader(ctx, layer.digest));
-  source->blob = std::make_unique<ContentByteReader>(source->reader.get(), what);
+  source->blob = std::move(blob);
   ASSIGN_OR_RETURN(source->decompressor, OpenDecompressor(compression, source->blob.get(), what));
 
   HashingPipe pipe(std::move(source));

@@ -2,9 +2,11 @@
 // read from the content store, decompressed and hashed on one thread, and extracted on the caller's thread.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "core/content/content.h"
+#include "plugins/diff/byte_reader.h"
 #include "plugins/diff/diff.h"
 
 namespace berth::diff {
@@ -27,6 +29,11 @@ class FsApplier final : public Applier {
 
   absl::StatusOr<oci::Descriptor> Apply(const Context& ctx, const oci::Descriptor& layer,
                                         const std::vector<mount::Mount>& mounts) override;
+  // Applies `layer` read from `blob` (its compressed bytes, e.g. as they arrive from a registry) onto `mounts`,
+  // as Apply does: the pull pipeline downloads and unpacks in one pass.
+  absl::StatusOr<oci::Descriptor> ApplyFrom(const Context& ctx, const oci::Descriptor& layer,
+                                            std::unique_ptr<ByteReader> blob,
+                                            const std::vector<mount::Mount>& mounts);
 
  private:
   content::Store* store_;

@@ -1,0 +1,36 @@
+#include "shim/cleanup.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "shim/reaper.h"
+#include "shim/rootfs.h"
+#include "shim/runc.h"
+#include "shim/start.h"
+#include "shim/task_service.h"
+#include "ttrpc/unix_socket.h"
+
+namespace berth::shim {
+
+absl::StatusOr<DeleteResponse> CleanupDeadShim(const Flags& flags, const std::string& bundle) {
+  ASSIGN_OR_RETURN(auto reaper, Reaper::Start());
+  Runc runc(reaper.get(), RuncRootForBundle(bundle), bundle + "/log.json");
+  if (absl::Status s = runc.Delete(flags.id, /*force=*/true); !s.ok() && !absl::IsNotFound(s)) {
+    log::Warn("cleanup of {}: {}", flags.id, s.ToString());
+  }
+  RETURN_IF_ERROR(WithContext(UnmountAll(bundle + "/rootfs"), fmt::format("cleanup of {}", flags.id)));
+  // A shim killed with SIGKILL leaves its socket file behind; a live one (e.g. serving another
+  // containerd's request for the same id) keeps it.
+  std::string socket = SocketPath(flags.address, flags.ns, flags.id);
+  if (::access(socket.c_str(), F_OK) == 0 && !ttrpc::ConnectUnix(socket).ok()) ::unlink(socket.c_str());
+  DeleteResponse resp{.exit_status = 137, .exited_at = Timestamp::Now()};
+  std::ifstream pid_file(bundle + "/init.pid");
+  int pid = 0;
+  if (pid_file >> pid && pid > 0) resp.pid = static_cast<uint32_t>(pid);
+  return resp;
+}
+
+}  // namespace berth::shim

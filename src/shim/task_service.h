@@ -1,0 +1,77 @@
+// containerd.task.v2.Task for one container: decodes each request, drives runc, the reaper, stdio and the rootfs
+// mount, and publishes the task events. One shim serves one container (id fixed by the first Create) and its
+// exec processes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "shim/oom_watcher.h"
+#include "shim/process.h"
+#include "shim/publisher.h"
+#include "shim/reaper.h"
+#include "shim/runc.h"
+#include "ttrpc/server.h"
+
+namespace berth::shim {
+
+// Where runc keeps a container's state: inside the bundle, so containers of different daemons (or tests) never
+// collide and the `delete` action finds it from the bundle alone.
+std::string RuncRootForBundle(const std::string& bundle);
+
+class TaskService {
+ public:
+  // `request_shutdown` is called (once) when Shutdown decides the shim should exit.
+  TaskService(std::string ns, Reaper* reaper, Publisher* publisher, std::function<void()> request_shutdown);
+
+  void RegisterWith(ttrpc::Server& server);
+  // Wakes blocked Wait calls (the shim is exiting).
+  void Abort();
+
+  absl::StatusOr<std::string> Create(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Start(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Delete(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Exec(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> State(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Pids(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Kill(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> ResizePty(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> CloseIO(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Pause(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Resume(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Update(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Wait(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Stats(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Connect(const ttrpc::CallContext& ctx, std::string_view payload);
+  absl::StatusOr<std::string> Shutdown(const ttrpc::CallContext& ctx, std::string_view payload);
+
+ private:
+  absl::StatusOr<std::shared_ptr<Process>> Find(const std::string& id, const std::string& exec_id);
+  absl::Status StartExec(const std::shared_ptr<Process>& process);
+  // Sets up stdio (and the pty) around a runc create/exec call, then watches the new pid.
+  absl::StatusOr<pid_t> Launch(const std::shared_ptr<Process>& process,
+                               const std::function<absl::Status(const std::string& console, const ProcessFds&)>& run,
+                               const std::string& pid_file);
+  void OnExit(const std::shared_ptr<Process>& process, int wait_status);
+
+  const std::string ns_;
+  Reaper* reaper_;
+  Publisher* publisher_;
+  std::function<void()> request_shutdown_;
+
+  std::mutex create_mu_;  // serializes Create and Delete of the container
+  std::mutex mu_;         // guards the fields below
+  std::string id_, bundle_;
+  std::unique_ptr<Runc> runc_;
+  std::shared_ptr<Process> init_;
+  std::map<std::string, std::shared_ptr<Process>> execs_;
+  std::vector<Mount> rootfs_;
+  std::unique_ptr<OomWatcher> oom_;
+  bool deleted_ = false;
+};
+
+}  // namespace berth::shim
