@@ -24,4 +24,6 @@ for f in $(cd "$src" && find api -name '*.proto' ! -path 'api/services/ttrpc/*')
   strip "$src/$f" "$out/github.com/containerd/containerd/$f"
 done
 strip "$src/runtime/v2/runc/options/oci.proto" "$out/github.com/containerd/containerd/runtime/v2/runc/options/oci.proto"
+# The shim's task API (containerd.task.v2), which berthd's runtime manager calls over ttrpc.
+strip "$src/runtime/v2/task/shim.proto" "$out/github.com/containerd/containerd/runtime/v2/task/shim.proto"
 strip "$gocode/github.com/gogo/googleapis/google/rpc/status.proto" "$out/google/rpc/status.proto"

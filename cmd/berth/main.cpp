@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   berth::cli::AddImages(app, g, rc);
   berth::cli::AddPull(app, g, rc);
   berth::cli::AddGc(app, g, rc);
+  berth::cli::AddPs(app, g, rc);
+  berth::cli::AddKill(app, g, rc);
+  berth::cli::AddRm(app, g, rc);
+  berth::cli::AddRun(app, g, rc);
+  berth::cli::AddExec(app, g, rc);
   CLI11_PARSE(app, argc, argv);
   return rc;
 }

@@ -11,5 +11,10 @@ void AddVersion(CLI::App& app, const Globals& g, int& rc);
 void AddImages(CLI::App& app, const Globals& g, int& rc);
 void AddGc(CLI::App& app, const Globals& g, int& rc);
 void AddPull(CLI::App& app, const Globals& g, int& rc);
+void AddPs(CLI::App& app, const Globals& g, int& rc);
+void AddKill(CLI::App& app, const Globals& g, int& rc);
+void AddRm(CLI::App& app, const Globals& g, int& rc);
+void AddRun(CLI::App& app, const Globals& g, int& rc);
+void AddExec(CLI::App& app, const Globals& g, int& rc);
 
 }  // namespace berth::cli

@@ -20,7 +20,7 @@ constexpr unsigned kMaxReaders = 510;
 
 constexpr const char* kTableNames[] = {
     "meta", "namespaces", "images", "blobs", "blob_refs", "ingests", "leases", "lease_resources",
-    "snapshots", "snapshot_children",
+    "snapshots", "snapshot_children", "containers",
 };
 static_assert(std::size(kTableNames) == static_cast<size_t>(Table::kCount));
 

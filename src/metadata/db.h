@@ -38,6 +38,7 @@ enum class Table {
   kLeaseResources,
   kSnapshots,
   kSnapshotChildren,
+  kContainers,
   kCount,
 };
 

@@ -12,8 +12,12 @@ namespace berth::metrics {
 namespace {
 
 TEST(ExpositionTest, EscapesLabelValuesAndHelp) {
-  EXPECT_EQ(EscapeLabelValue(R"(a\b"c)" "\nd"), R"(a\\b\"c\nd)");
-  EXPECT_EQ(EscapeHelp(R"(a\b"c)" "\nd"), R"(a\\b"c\nd)");  // quotes stay in HELP
+  EXPECT_EQ(EscapeLabelValue(R"(a\b"c)"
+                             "\nd"),
+            R"(a\\b\"c\nd)");
+  EXPECT_EQ(EscapeHelp(R"(a\b"c)"
+                       "\nd"),
+            R"(a\\b"c\nd)");  // quotes stay in HELP
   EXPECT_EQ(EscapeLabelValue("plain/ünïcode:1"), "plain/ünïcode:1");
 }
 

@@ -22,7 +22,9 @@ namespace berth::metrics {
 class FamilyBase {
  public:
   FamilyBase(std::string name, std::string help, std::vector<std::string> label_names, std::string shape)
-      : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)),
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        label_names_(std::move(label_names)),
         shape_(std::move(shape)) {}
   virtual ~FamilyBase() = default;
 

@@ -7,18 +7,17 @@
 //   builder.experimental().SetInterceptorCreators(...push_back(metrics::NewGrpcServerMetricsFactory(registry)));
 #pragma once
 
-#include <memory>
-#include <string_view>
-
 #include <grpcpp/support/server_interceptor.h>
 #include <grpcpp/support/status_code_enum.h>
+
+#include <memory>
+#include <string_view>
 
 #include "metrics/registry.h"
 
 namespace berth::metrics {
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewGrpcServerMetricsFactory(
-    Registry& registry);
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewGrpcServerMetricsFactory(Registry& registry);
 
 // "OK", "Canceled", … "Unauthenticated"; "Code(N)" for a number outside the enum.
 std::string GrpcCodeName(grpc::StatusCode code);

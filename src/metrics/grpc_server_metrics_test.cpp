@@ -2,14 +2,13 @@
 #include "metrics/grpc_server_metrics.h"
 
 #include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/method_handler.h>
 #include <gtest/gtest.h>
 
 #include <future>
 #include <string>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/method_handler.h>
 
 namespace berth::metrics {
 namespace {
@@ -25,16 +24,17 @@ class ProbeService final : public grpc::Service {
     using Handler = grpc::internal::RpcMethodHandler<ProbeService, grpc::ByteBuffer, grpc::ByteBuffer>;
     AddMethod(new grpc::internal::RpcServiceMethod(
         kCheck, grpc::internal::RpcMethod::NORMAL_RPC,
-        new Handler([](ProbeService*, grpc::ServerContext*, const grpc::ByteBuffer* request,
-                       grpc::ByteBuffer* response) {
-          grpc::Slice empty("");
-          *response = grpc::ByteBuffer(&empty, 1);  // a default ByteBuffer is not a message
-          std::vector<grpc::Slice> slices;
-          (void)request->Dump(&slices);
-          std::string text;
-          for (const auto& slice : slices) text.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-          return text == "missing" ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no such thing") : grpc::Status::OK;
-        }, this)));
+        new Handler(
+            [](ProbeService*, grpc::ServerContext*, const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+              grpc::Slice empty("");
+              *response = grpc::ByteBuffer(&empty, 1);  // a default ByteBuffer is not a message
+              std::vector<grpc::Slice> slices;
+              (void)request->Dump(&slices);
+              std::string text;
+              for (const auto& slice : slices) text.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+              return text == "missing" ? grpc::Status(grpc::StatusCode::NOT_FOUND, "no such thing") : grpc::Status::OK;
+            },
+            this)));
   }
 };
 
@@ -77,8 +77,7 @@ TEST_F(GrpcServerMetricsTest, CountsEachCallByMethodAndCodeAndTimesIt) {
 
   std::string text = registry_.Render();
   EXPECT_THAT(text, HasSubstr("berth_grpc_requests_total{method=\"/test.Probe/Check\",code=\"OK\"} 2\n"));
-  EXPECT_THAT(text,
-              HasSubstr("berth_grpc_requests_total{method=\"/test.Probe/Check\",code=\"NotFound\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("berth_grpc_requests_total{method=\"/test.Probe/Check\",code=\"NotFound\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("berth_grpc_request_duration_seconds_count{method=\"/test.Probe/Check\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE berth_grpc_request_duration_seconds histogram\n"));
 }

@@ -47,8 +47,7 @@ class Histogram {
 // Observes the seconds from construction to destruction: `metrics::ScopedTimer timer(pull_duration);`.
 class ScopedTimer {
  public:
-  explicit ScopedTimer(Histogram* histogram)
-      : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
+  explicit ScopedTimer(Histogram* histogram) : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
   ~ScopedTimer() {
     histogram_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   }

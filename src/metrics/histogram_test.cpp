@@ -17,17 +17,17 @@ Histogram Make(std::vector<double> bounds) {
 
 TEST(HistogramTest, BoundsAreInclusiveUpperLimits) {
   Histogram h = Make({1, 2, 3});
-  h.Observe(1);           // exactly on the first bound
-  h.Observe(1.0000001);   // just above it
-  h.Observe(3);           // exactly on the last bound
-  h.Observe(3.0000001);   // above every bound: +Inf only
+  h.Observe(1);          // exactly on the first bound
+  h.Observe(1.0000001);  // just above it
+  h.Observe(3);          // exactly on the last bound
+  h.Observe(3.0000001);  // above every bound: +Inf only
   EXPECT_EQ(Cumulative(h), (std::vector<uint64_t>{1, 2, 3, 4}));
 }
 
 TEST(HistogramTest, SmallNegativeAndInfiniteValues) {
   Histogram h = Make({0, 10});
-  h.Observe(-5);                                         // below every bound: the first bucket
-  h.Observe(0);                                          // on 0
+  h.Observe(-5);                                        // below every bound: the first bucket
+  h.Observe(0);                                         // on 0
   h.Observe(-std::numeric_limits<double>::infinity());  // first bucket too
   h.Observe(std::numeric_limits<double>::infinity());   // +Inf only
   EXPECT_EQ(Cumulative(h), (std::vector<uint64_t>{3, 3, 4}));

@@ -9,9 +9,9 @@ namespace {
 
 std::string Response(int code, std::string_view reason, std::string_view content_type, std::string_view body,
                      bool send_body, std::string_view extra_headers = "") {
-  std::string out = fmt::format(
-      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n", code, reason,
-      content_type, body.size(), extra_headers);
+  std::string out =
+      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n{}Connection: close\r\n\r\n", code,
+                  reason, content_type, body.size(), extra_headers);
   if (send_body) out.append(body);
   return out;
 }

@@ -21,8 +21,8 @@ constexpr size_t kMaxDrainBytes = 64 * 1024;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& address,
-                                                              const Registry* registry, Options options) {
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddress& address, const Registry* registry,
+                                                              Options options) {
   UniqueFd listener(::socket(address.sockaddr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!listener.valid()) return ErrnoStatus(errno, "socket for metrics address", address.text);
   int one = 1;
@@ -50,9 +50,11 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ListenAddres
   return server;
 }
 
-HttpServer::HttpServer(UniqueFd listener, UniqueFd stop_event, uint16_t port, const Registry* registry,
-                       Options options)
-    : listener_(std::move(listener)), stop_event_(std::move(stop_event)), port_(port), registry_(registry),
+HttpServer::HttpServer(UniqueFd listener, UniqueFd stop_event, uint16_t port, const Registry* registry, Options options)
+    : listener_(std::move(listener)),
+      stop_event_(std::move(stop_event)),
+      port_(port),
+      registry_(registry),
       options_(options) {}
 
 HttpServer::~HttpServer() { Stop(); }

@@ -2,11 +2,10 @@
 #include "metrics/http_server.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <string>
@@ -63,9 +62,8 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, GetMetricsAnswersTheRegistryInTheTextFormat) {
   std::string response = Exchange(server_->port(), "GET /v1/metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n");
   std::string body = registry_.Render();
-  EXPECT_EQ(response,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  EXPECT_EQ(response, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
   EXPECT_THAT(body, HasSubstr("scrapes_total 7\n"));
   // A query string (some scrapers add one) and HTTP/1.0 with bare newlines are fine too.
   EXPECT_THAT(Exchange(server_->port(), "GET /v1/metrics?x=1 HTTP/1.0\n\n"), StartsWith("HTTP/1.1 200 OK\r\n"));

@@ -17,9 +17,7 @@ class CallbackMetric final : public FamilyBase {
 
   std::string_view type() const override { return type_; }
   bool HasSamples() const override { return true; }
-  void AppendSamples(std::string* out) const override {
-    *out += fmt::format("{} {}\n", name(), FormatValue(read_()));
-  }
+  void AppendSamples(std::string* out) const override { *out += fmt::format("{} {}\n", name(), FormatValue(read_())); }
 
  private:
   std::string_view type_;  // one of the kTypeName literals

@@ -39,8 +39,7 @@ class Registry {
   Gauge* AddGauge(std::string_view name, std::string_view help);
   Histogram* AddHistogram(std::string_view name, std::string_view help, std::vector<double> bounds);
 
-  Family<Counter>* AddCounterFamily(std::string_view name, std::string_view help,
-                                    std::vector<std::string> label_names);
+  Family<Counter>* AddCounterFamily(std::string_view name, std::string_view help, std::vector<std::string> label_names);
   Family<Gauge>* AddGaugeFamily(std::string_view name, std::string_view help, std::vector<std::string> label_names);
   Family<Histogram>* AddHistogramFamily(std::string_view name, std::string_view help,
                                         std::vector<std::string> label_names, std::vector<double> bounds);
@@ -57,8 +56,7 @@ class Registry {
   template <typename T>
   Family<T>* AddFamily(std::string_view name, std::string_view help, std::vector<std::string> label_names,
                        std::string shape, std::function<std::unique_ptr<T>()> make_child);
-  void AddCallback(std::string_view name, std::string_view help, std::string_view type,
-                   std::function<double()> read);
+  void AddCallback(std::string_view name, std::string_view help, std::string_view type, std::function<double()> read);
 
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<FamilyBase>, std::less<>> families_;

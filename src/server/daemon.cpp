@@ -12,6 +12,8 @@
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "fmt/format.h"
+#include "events/exchange.h"
+#include "metadata/container_store.h"
 #include "metadata/content_store.h"
 #include "metadata/db.h"
 #include "metadata/gc_collector.h"
@@ -27,12 +29,16 @@
 #include "plugins/content/local/local_store.h"
 #include "plugins/diff/fs_applier.h"
 #include "plugins/diff/walking_differ.h"
+#include "plugins/runtime/task_manager.h"
 #include "plugins/snapshots/native/native_snapshotter.h"
 #include "plugins/snapshots/overlay/overlay_snapshotter.h"
 #include "server/dirs.h"
 #include "plugins/remotes/registry.h"
 #include "plugins/transfer/puller.h"
+#include "services/containers_service.h"
 #include "services/content_service.h"
+#include "services/events_service.h"
+#include "services/tasks_service.h"
 #include "services/diff_service.h"
 #include "services/gc_service.h"
 #include "services/images_service.h"
@@ -80,6 +86,10 @@ struct Daemon::Parts {
   std::unique_ptr<diff::WalkingDiffer> differ;
   std::unique_ptr<remotes::Registry> registry;
   std::unique_ptr<transfer::Puller> puller;
+  std::unique_ptr<events::Exchange> exchange;
+  std::unique_ptr<metadata::ContainerStore> containers;
+  std::unique_ptr<runtime::TaskManager> tasks;
+  services::EventsService* events_service = nullptr;  // owned by `services`; stopped before the server
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<metrics::HttpServer> metrics_server;  // null unless a metrics address is configured
@@ -129,11 +139,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   // synchronously by deletes that ask for `sync`.
   std::vector<metadata::SnapshotStore*> collected = {p->native.get()};
   if (p->overlayfs) collected.push_back(p->overlayfs.get());
-  p->gc = std::make_unique<metadata::GarbageCollector>(p->db.get(), p->content.get(), collected);
+  // Containers are roots: each holds its snapshot and what its gc.ref labels name.
+  p->gc = std::make_unique<metadata::GarbageCollector>(
+      p->db.get(), p->content.get(), collected,
+      metadata::GarbageCollectorOptions{.extra_roots = {metadata::ContainerRoots}});
   p->images->set_on_delete(p->gc->Notifier());
   p->leases->set_on_delete(p->gc->Notifier());
   p->content->set_on_delete(p->gc->Notifier());
   for (metadata::SnapshotStore* store : collected) store->set_on_delete(p->gc->Notifier());
+  p->exchange = std::make_unique<events::Exchange>();
+  p->containers = std::make_unique<metadata::ContainerStore>(p->db.get());
+  p->containers->set_on_delete(p->gc->Notifier());
 
   // Layers that cannot be applied in place are mounted here for the duration of one call.
   const std::string temp_mounts = config.state + "/tmpmounts";
@@ -157,6 +173,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.grpc.v1", .id = "diff", .requires_ = {"io.containerd.differ.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.gc", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.pull", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.event.v1", .id = "exchange"},
+      {.type = "io.containerd.runtime.v2", .id = "task", .requires_ = {"io.containerd.event.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "containers", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "events", .requires_ = {"io.containerd.event.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "tasks", .requires_ = {"io.containerd.runtime.v2"}},
   };
   if (p->overlayfs) {
     plugins.push_back(
@@ -182,6 +203,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   ASSIGN_OR_RETURN(int interrupted, transfer::DropInterruptedPulls(*p->namespaces, *p->leases));
   if (interrupted > 0) log::Info("dropped the leases of {} pulls interrupted by a restart", interrupted);
 
+  // The shims' event socket (<address>.ttrpc) sits beside the gRPC socket, in its private directory.
+  RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));
+  // Shims (one per task): reconnects to those a previous berthd started, cleans up after dead ones.
+  ASSIGN_OR_RETURN(p->tasks, runtime::TaskManager::Open({.state_dir = config.state,
+                                                         .daemon_address = config.address,
+                                                         .exchange = p->exchange.get()}));
+
   p->services.push_back(std::make_unique<services::VersionService>(kVersion, kRevision));
   p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
   p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
@@ -192,6 +220,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
   p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
   p->services.push_back(std::make_unique<services::PullService>(p->puller.get()));
+  p->services.push_back(std::make_unique<services::ContainersService>(p->containers.get(), p->exchange.get()));
+  p->services.push_back(std::make_unique<services::TasksService>(p->containers.get(), p->tasks.get()));
+  auto events_service = std::make_unique<services::EventsService>(p->exchange.get());
+  p->events_service = events_service.get();
+  p->services.push_back(std::move(events_service));
   p->services.push_back(std::make_unique<services::GcService>(
       [gc = p->gc.get()](bool dry_run) { return gc->Run(dry_run); }));
 
@@ -223,6 +256,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
 void Daemon::Wait() { parts_->server->Wait(); }
 
 void Daemon::Shutdown() {
+  if (parts_ && parts_->events_service) parts_->events_service->Stop();  // Subscribe streams end
   if (parts_ && parts_->server) {
     // Give in-flight calls a moment, then cancel the rest (ingests stay resumable on disk).
     parts_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

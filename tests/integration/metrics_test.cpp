@@ -2,12 +2,11 @@
 // berthd only: containerd names its metrics differently, so BERTH_TEST_DAEMON=containerd skips these.
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <map>
@@ -76,9 +75,8 @@ HttpResponse HttpGet(uint16_t port, const std::string& path) {
 // The samples of a text-format scrape: "name{labels}" → value. Every line must be a HELP or TYPE comment or a
 // sample `name{label="value",…} value`; each TYPE comes once and before its samples.
 std::map<std::string, double> ParseExposition(const std::string& text) {
-  static const std::regex kSample(
-      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")"
-      R"((?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})?) (\S+)$)");
+  static const std::regex kSample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")"
+                                  R"((?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})?) (\S+)$)");
   static const std::regex kComment(R"(^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$)");
   std::map<std::string, double> samples;
   std::set<std::string> typed;

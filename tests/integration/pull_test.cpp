@@ -7,6 +7,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <sstream>
+
 #include "tests/util/fixture.h"
 #include "tests/util/mounts.h"
 
@@ -258,7 +262,7 @@ TEST_P(PullTest, ImageRemoveReleasesSnapshotsAndContent) {
   }
 }
 
-// `ctr content ls` as digest -> LABELS column.
+// `ctr content ls` as digest -> LABELS column, its labels sorted (ctr prints them in Go's random map order).
 std::map<std::string, std::string> ContentLabels(const Ctr& c) {
   std::map<std::string, std::string> out;
   auto ls = c.Run({"content", "ls"});
@@ -266,7 +270,13 @@ std::map<std::string, std::string> ContentLabels(const Ctr& c) {
   for (const std::string& line : Lines(ls.out)) {
     if (!line.starts_with("sha256:")) continue;
     size_t last_space = line.find_last_of(" \t");
-    out[line.substr(0, line.find_first_of(" \t"))] = line.substr(last_space + 1);
+    std::vector<std::string> labels;
+    std::stringstream column(line.substr(last_space + 1));
+    for (std::string label; std::getline(column, label, ',');) labels.push_back(label);
+    std::sort(labels.begin(), labels.end());
+    std::string sorted;
+    for (const auto& l : labels) sorted += l + ",";
+    out[line.substr(0, line.find_first_of(" \t"))] = sorted;
   }
   return out;
 }

@@ -18,6 +18,8 @@ namespace berth::testing {
 
 class DaemonTest : public ::testing::Test {
  protected:
+  DaemonTest() = default;
+  explicit DaemonTest(Daemon::Options options) : daemon_(std::move(options)) {}
   void SetUp() override;
 
   // `ctr content ingest [--expected-digest D] REF` with `data` as stdin (via a file); returns the result.

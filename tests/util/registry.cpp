@@ -102,6 +102,11 @@ void Registry::Stop() {
                                        << "\nlog:\n" << TailOfFile(log_path_, 8192);
 }
 
+std::string Registry::BlobDataPath(const std::string& digest) const {
+  std::string hex = digest.substr(digest.find(':') + 1);
+  return dir_.Join("storage/docker/registry/v2/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data");
+}
+
 Registry* SharedRegistry(std::string* error) {
   static std::unique_ptr<Registry> registry;
   static std::string start_error;

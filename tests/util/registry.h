@@ -31,6 +31,8 @@ class Registry {
   int port() const { return port_; }
   std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& log_path() const { return log_path_; }
+  // Where the registry keeps blob `digest` ("sha256:…") on disk (to corrupt it in tests).
+  std::string BlobDataPath(const std::string& digest) const;
 
  private:
   TempDir dir_;

@@ -1,6 +1,7 @@
 #include "plugins/diff/fs_applier.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "base/status.h"
 #include "plugins/diff/decompress.h"
@@ -72,6 +73,25 @@ absl::Status ApplyToMounts(const Context& ctx, TarReader& tar, const std::vector
   return ApplyTar(ctx, tar, tm->path(), {.whiteouts = WhiteoutMode::kRemove});
 }
 
+// Decompresses and hashes `blob` on a pipe thread while `apply` extracts the tar; the uncompressed descriptor.
+absl::StatusOr<oci::Descriptor> ApplyDecoded(const oci::Descriptor& layer, std::unique_ptr<ByteReader> blob,
+                                             const std::function<absl::Status(TarReader&)>& apply) {
+  const std::string what = layer.digest.str();
+  ASSIGN_OR_RETURN(Compression compression, CompressionOf(layer.media_type));
+  auto source = std::make_unique<LayerSource>();
+  source->blob = std::move(blob);
+  ASSIGN_OR_RETURN(source->decompressor, OpenDecompressor(compression, source->blob.get(), what));
+
+  HashingPipe pipe(std::move(source));
+  ASSIGN_OR_RETURN(auto tar, TarReader::Open(&pipe, what));
+  absl::Status applied = apply(*tar);
+  if (!applied.ok()) return WithContext(applied, fmt::format("apply layer {}", what));
+  auto result = pipe.Finish();
+  if (!result.ok()) return WithContext(result.status(), fmt::format("apply layer {}", what));
+  return oci::Descriptor{
+      .media_type = std::string(kMediaTypeLayer), .digest = result->digest, .size = result->size};
+}
+
 }  // namespace
 
 absl::StatusOr<oci::Descriptor> FsApplier::Apply(const Context& ctx, const oci::Descriptor& layer,
@@ -85,20 +105,16 @@ absl::StatusOr<oci::Descriptor> FsApplier::Apply(const Context& ctx, const oci::
 absl::StatusOr<oci::Descriptor> FsApplier::ApplyFrom(const Context& ctx, const oci::Descriptor& layer,
                                                      std::unique_ptr<ByteReader> blob,
                                                      const std::vector<mount::Mount>& mounts) {
-  const std::string what = layer.digest.str();
-  ASSIGN_OR_RETURN(Compression compression, CompressionOf(layer.media_type));
-  auto source = std::make_unique<LayerSource>();
-  source->blob = std::move(blob);
-  ASSIGN_OR_RETURN(source->decompressor, OpenDecompressor(compression, source->blob.get(), what));
+  return ApplyDecoded(layer, std::move(blob),
+                      [&](TarReader& tar) { return ApplyToMounts(ctx, tar, mounts, opts_.temp_mount_dir); });
+}
 
-  HashingPipe pipe(std::move(source));
-  ASSIGN_OR_RETURN(auto tar, TarReader::Open(&pipe, what));
-  absl::Status applied = ApplyToMounts(ctx, *tar, mounts, opts_.temp_mount_dir);
-  if (!applied.ok()) return WithContext(applied, fmt::format("apply layer {}", what));
-  auto result = pipe.Finish();
-  if (!result.ok()) return WithContext(result.status(), fmt::format("apply layer {}", what));
-  return oci::Descriptor{
-      .media_type = std::string(kMediaTypeLayer), .digest = result->digest, .size = result->size};
+absl::StatusOr<oci::Descriptor> FsApplier::ApplyDetached(const Context& ctx, const oci::Descriptor& layer,
+                                                         std::unique_ptr<ByteReader> blob, const std::string& dir,
+                                                         std::vector<std::string>* implied) {
+  return ApplyDecoded(layer, std::move(blob), [&](TarReader& tar) {
+    return ApplyTar(ctx, tar, dir, {.whiteouts = WhiteoutMode::kOverlay, .implied_dirs = implied});
+  });
 }
 
 }  // namespace berth::diff

@@ -34,6 +34,12 @@ class FsApplier final : public Applier {
   absl::StatusOr<oci::Descriptor> ApplyFrom(const Context& ctx, const oci::Descriptor& layer,
                                             std::unique_ptr<ByteReader> blob,
                                             const std::vector<mount::Mount>& mounts);
+  // Applies `layer` from `blob` into `dir` as an overlay upper directory whose lowers do not exist yet (the pull
+  // pipeline unpacks a layer before its parent is committed): overlay whiteouts, and the directories the layer
+  // implies without entries of their own listed in *implied, for InheritImpliedDirs once the lowers exist.
+  absl::StatusOr<oci::Descriptor> ApplyDetached(const Context& ctx, const oci::Descriptor& layer,
+                                                std::unique_ptr<ByteReader> blob, const std::string& dir,
+                                                std::vector<std::string>* implied);
 
  private:
   content::Store* store_;

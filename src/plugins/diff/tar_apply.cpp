@@ -75,17 +75,40 @@ absl::Status CopyDirInfo(int lower_fd, int dir_fd, const std::string& where) {
   return absl::OkStatus();
 }
 
+// The attributes of the first lower (topmost first) that has `path` as a directory onto dir_fd.
+absl::Status CopyFromLowers(const std::vector<UniqueFd>& lowers, int dir_fd, std::span<const std::string> path) {
+  const std::string where = "/" + JoinComponents(path);
+  for (const auto& lower : lowers) {
+    auto fd = OpenPathInRoot(lower.get(), path);
+    if (!fd.ok()) {
+      if (absl::IsNotFound(fd.status())) continue;
+      return fd.status();
+    }
+    struct stat st;
+    if (fstat(fd->get(), &st) != 0) return ErrnoStatus(errno, "stat lower of", where);
+    if (!S_ISDIR(st.st_mode)) return absl::OkStatus();  // replaced: keep the defaults
+    return CopyDirInfo(fd->get(), dir_fd, where);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<UniqueFd>> OpenLowers(const std::vector<std::string>& paths) {
+  std::vector<UniqueFd> lowers;
+  for (const auto& p : paths) {
+    int fd = open(p.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "open lower directory", p);
+    lowers.emplace_back(fd);
+  }
+  return lowers;
+}
+
 class LayerApplier {
  public:
   LayerApplier(const Context& ctx, TarReader& tar, int root_fd, const TarApplyOptions& opts)
       : ctx_(ctx), tar_(tar), root_fd_(root_fd), opts_(opts) {}
 
   absl::Status Init() {
-    for (const auto& p : opts_.parents) {
-      int fd = open(p.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) return ErrnoStatus(errno, "open lower directory", p);
-      lowers_.emplace_back(fd);
-    }
+    ASSIGN_OR_RETURN(lowers_, OpenLowers(opts_.parents));
     return absl::OkStatus();
   }
 
@@ -125,6 +148,7 @@ class LayerApplier {
     }
 
     ASSIGN_OR_RETURN(UniqueFd parent_fd, MkdirAllInRoot(root_fd_, parent, [&](int fd, auto path) {
+                       if (opts_.implied_dirs != nullptr) opts_.implied_dirs->push_back(JoinComponents(path));
                        return CopyParentInfo(fd, path);
                      }));
 
@@ -145,7 +169,10 @@ class LayerApplier {
 
     absl::Status s = CreateEntry({root_fd_, parent_fd.get(), name, where}, entry, tar_);
     if (!s.ok()) return WithContext(s, fmt::format("apply layer entry {:?}", entry.name));
-    if (entry.type == EntryType::kDirectory) dirs_.emplace_back(comps, entry);
+    if (entry.type == EntryType::kDirectory) {
+      dirs_.emplace_back(comps, entry);
+      if (opts_.implied_dirs != nullptr) std::erase(*opts_.implied_dirs, JoinComponents(comps));  // has its own
+    }
     if (opts_.whiteouts == WhiteoutMode::kRemove) {
       ASSIGN_OR_RETURN(WrittenKey key, KeyOf(parent_fd.get(), name, where));
       written_.insert(std::move(key));
@@ -180,19 +207,7 @@ class LayerApplier {
   }
 
   absl::Status CopyParentInfo(int dir_fd, std::span<const std::string> path) {
-    const std::string where = "/" + JoinComponents(path);
-    for (const auto& lower : lowers_) {
-      auto fd = OpenPathInRoot(lower.get(), path);
-      if (!fd.ok()) {
-        if (absl::IsNotFound(fd.status())) continue;
-        return fd.status();
-      }
-      struct stat st;
-      if (fstat(fd->get(), &st) != 0) return ErrnoStatus(errno, "stat lower of", where);
-      if (!S_ISDIR(st.st_mode)) return absl::OkStatus();  // replaced below: keep the defaults
-      return CopyDirInfo(fd->get(), dir_fd, where);
-    }
-    return absl::OkStatus();
+    return CopyFromLowers(lowers_, dir_fd, path);
   }
 
   const Context& ctx_;
@@ -205,6 +220,21 @@ class LayerApplier {
 };
 
 }  // namespace
+
+absl::Status InheritImpliedDirs(const std::string& root, const std::vector<std::string>& implied,
+                                const std::vector<std::string>& lowers) {
+  if (implied.empty() || lowers.empty()) return absl::OkStatus();
+  int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, "open layer root", root);
+  UniqueFd root_fd(fd);
+  ASSIGN_OR_RETURN(std::vector<UniqueFd> lower_fds, OpenLowers(lowers));
+  for (const std::string& path : implied) {
+    std::vector<std::string> comps = CleanComponents(path);
+    ASSIGN_OR_RETURN(UniqueFd dir, OpenDirInRoot(root_fd.get(), comps));
+    RETURN_IF_ERROR(CopyFromLowers(lower_fds, dir.get(), comps));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ApplyTar(const Context& ctx, TarReader& tar, const std::string& root, const TarApplyOptions& opts) {
   int fd = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

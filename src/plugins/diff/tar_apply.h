@@ -26,10 +26,19 @@ struct TarApplyOptions {
   // its owner, mode, times and (non-trusted) xattrs from the first lower that has it, so the merged view keeps
   // them (containerd's WithParents).
   std::vector<std::string> parents;
+  // If set: the directories this layer creates without an entry of their own (parents of its entries that
+  // were missing), as paths under the root, parents first. A layer unpacked before its lowers exist gives
+  // these their lowers' attributes later (InheritImpliedDirs).
+  std::vector<std::string>* implied_dirs = nullptr;
 };
 
 // Reads every entry of `tar` and applies it under `root` (a directory path, opened once). InvalidArgument
 // naming the entry for invalid whiteouts and other malformed layers; Cancelled when ctx is.
 absl::Status ApplyTar(const Context& ctx, TarReader& tar, const std::string& root, const TarApplyOptions& opts);
+
+// Gives each directory of `implied` under `root` the owner, mode, times and xattrs of the first of `lowers`
+// (topmost first) that has it as a directory, as ApplyTar would have with TarApplyOptions::parents.
+absl::Status InheritImpliedDirs(const std::string& root, const std::vector<std::string>& implied,
+                                const std::vector<std::string>& lowers);
 
 }  // namespace berth::diff

@@ -20,7 +20,7 @@ namespace {
 using berth::testing::GeneratedImage;
 using berth::testing::RunCommand;
 using berth::testing::TempDir;
-using testing::HelperServer;
+using berth::testing::HelperServer;
 using testing::RegistryServer;
 using namespace std::chrono_literals;
 

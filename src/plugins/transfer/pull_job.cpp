@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "gc/labels.h"
+#include "plugins/diff/tar_apply.h"
 #include "plugins/remotes/errors.h"
 #include "plugins/transfer/blob_fetcher.h"
 #include "plugins/transfer/transfer_metrics.h"
@@ -67,6 +68,18 @@ absl::StatusOr<std::string> UpperDir(const std::vector<mount::Mount>& mounts, co
     if (mounts[0].type == "bind") return mounts[0].source;
   }
   return absl::InternalError(fmt::format("snapshot {}: no writable directory in its mounts", key));
+}
+
+// The lowerdir= entries of an overlay mount, topmost first.
+std::vector<std::string> LowerDirs(const std::vector<mount::Mount>& mounts) {
+  std::vector<std::string> lowers;
+  for (const auto& m : mounts) {
+    for (const auto& o : m.options) {
+      if (!o.starts_with("lowerdir=")) continue;
+      for (absl::string_view l : absl::StrSplit(o.substr(9), ':', absl::SkipEmpty())) lowers.emplace_back(l);
+    }
+  }
+  return lowers;
 }
 
 }  // namespace
@@ -190,21 +203,30 @@ absl::StatusOr<std::unique_ptr<content::Writer>> PullJob::OpenIngest(const oci::
     if (!w.ok()) return WithContext(w.status(), What(desc.digest));
     if ((*w)->GetStatus().offset == desc.size) {
       // All bytes are there already (another namespace's blob, or an ingest written to its end before a crash).
-      absl::Status committed = CommitBlob(w->get(), desc);
+      absl::Status committed = CommitBlob(*w, desc);
       if (committed.ok() || absl::IsAlreadyExists(committed)) return nullptr;
-      RETURN_IF_ERROR((*w)->Truncate());
+      if (absl::IsDataLoss(committed) && attempt < 3) continue;  // the bad bytes went with their ingest: afresh
+      if (!committed.ok()) return committed;
     }
     return w;
   }
 }
 
-absl::Status PullJob::CommitBlob(content::Writer* writer, const oci::Descriptor& desc) {
+void PullJob::AbortIngest(std::unique_ptr<content::Writer> writer, const oci::Descriptor& desc) {
+  const std::string ref = writer->GetStatus().ref;
+  writer.reset();  // a live writer holds the ingest's lock
+  absl::Status aborted = p_.deps_.content->Abort(ctx_, ref);
+  if (!aborted.ok() && !absl::IsNotFound(aborted)) {
+    log::Warn("{}: abort ingest {}: {}", What(desc.digest), ref, std::string(aborted.message()));
+  }
+}
+
+absl::Status PullJob::CommitBlob(std::unique_ptr<content::Writer>& writer, const oci::Descriptor& desc) {
   absl::Status s = writer->Commit({.size = desc.size, .expected = desc.digest});
   if (s.ok() || absl::IsAlreadyExists(s)) return absl::OkStatus();
   if (absl::IsFailedPrecondition(s)) {
     // Wrong bytes: nothing corrupt may stay, not even as an ingest to resume.
-    absl::Status aborted = p_.deps_.content->Abort(ctx_, writer->GetStatus().ref);
-    if (!aborted.ok()) log::Warn("{}: abort ingest: {}", What(desc.digest), std::string(aborted.message()));
+    AbortIngest(std::move(writer), desc);
     TransferMetrics::Get().failures->With({remotes::kReasonDigest})->Inc();
     return absl::DataLossError(fmt::format("{}: the registry sent content that does not match its digest ({})",
                                            What(desc.digest), std::string(s.message())));
@@ -248,9 +270,17 @@ absl::StatusOr<std::string> PullJob::FetchDocument(const oci::Descriptor& desc, 
     TransferMetrics::Get().bytes->Inc(body.size());
     TransferMetrics::Get().blobs->Inc();
     RETURN_IF_ERROR(w->Write(body));
-    return CommitBlob(w.get(), desc);
+    return CommitBlob(w, desc);
   };
-  RETURN_IF_ERROR(fetch());
+  // Once across concurrent pulls, as layers (see FetchLayer).
+  for (int round = 0;; ++round) {
+    auto [status, leader] = p_.fetches_.Do(desc.digest.str(), ctx_, fetch, absl::CancelledError("pull cancelled"));
+    if (leader || round >= 5) {
+      RETURN_IF_ERROR(status);
+      break;
+    }
+    TransferMetrics::Get().dedup_waits->Inc();
+  }
   progress_->SetState(slot, BlobState::kDone);
   return ReadStored(desc.digest);
 }
@@ -381,11 +411,22 @@ absl::Status PullJob::FetchLayer(size_t i, Extraction* ext) {
       progress_->SetBytes(slot, 0);
       BlobFetcher fetcher(ctx_, p_.deps_.registry, ref_, desc, w.get(), 0, options);
       RETURN_IF_ERROR(StartExtraction(i, ext));
-      if (!ext->mounts.empty()) {
+      if (!ext->mounts.empty() || !ext->detached_dir.empty()) {
         metrics::ScopedTimer timer(m.unpack_duration);
+        auto bytes = std::make_unique<BorrowedReader>(&fetcher);
         absl::StatusOr<oci::Descriptor> diff =
-            p_.deps_.applier->ApplyFrom(ctx_, desc, std::make_unique<BorrowedReader>(&fetcher), ext->mounts);
-        if (!diff.ok()) return diff.status();
+            ext->mounts.empty()
+                ? p_.deps_.applier->ApplyDetached(ctx_, desc, std::move(bytes), ext->detached_dir, &ext->implied)
+                : p_.deps_.applier->ApplyFrom(ctx_, desc, std::move(bytes), ext->mounts);
+        if (!diff.ok()) {
+          // Wrong bytes from a registry surface here first (a corrupt compressed stream): tell them from a bad
+          // layer by the blob's digest. Either way nothing of it stays behind as an ingest.
+          absl::Status verified = fetcher.Drain();
+          if (verified.ok()) verified = CommitBlob(w, desc);
+          if (absl::IsDataLoss(verified)) return verified;
+          if (w) AbortIngest(std::move(w), desc);
+          return diff.status();
+        }
         ext->diff = *diff;
       }
       s = fetcher.Drain();
@@ -399,7 +440,7 @@ absl::Status PullJob::FetchLayer(size_t i, Extraction* ext) {
       m.failures->With({remotes::ErrorReason(s)})->Inc();
       return s;
     }
-    return CommitBlob(w.get(), desc);
+    return CommitBlob(w, desc);
   };
   // Concurrent pulls of this blob wait for the one fetching it, then try again: the blob is then stored, and
   // OpenIngest records it in this namespace without a download.
@@ -425,9 +466,7 @@ absl::Status PullJob::StartExtraction(size_t i, Extraction* ext) {
   // snapshot with overlay whiteouts, and swap the directory into the real snapshot when the parent is committed.
   ext->detached = fmt::format("extract-{} {} detached", UniquePart(), chain_[i].str());
   ASSIGN_OR_RETURN(std::vector<mount::Mount> mounts, snapshotter_->Prepare(ctx_, ext->detached, "", {}));
-  ASSIGN_OR_RETURN(std::string dir, UpperDir(mounts, ext->detached));
-  // An overlay with this upper dir and no lowers: the applier writes overlay whiteouts into it.
-  ext->mounts = {{.type = "overlay", .source = "overlay", .options = {"upperdir=" + dir}}};
+  ASSIGN_OR_RETURN(ext->detached_dir, UpperDir(mounts, ext->detached));
   return absl::OkStatus();
 }
 
@@ -447,20 +486,20 @@ absl::Status PullJob::FinishExtraction(size_t i, Extraction* ext) {
       ASSIGN_OR_RETURN(ext->diff, p_.deps_.applier->Apply(ctx_, layers_[i], mounts));
     } else {
       ASSIGN_OR_RETURN(std::string upper, UpperDir(mounts, ext->key));
-      ASSIGN_OR_RETURN(std::vector<mount::Mount> detached_mounts, snapshotter_->Mounts(ctx_, ext->detached));
-      ASSIGN_OR_RETURN(std::string unpacked, UpperDir(detached_mounts, ext->detached));
-      if (::renameat2(AT_FDCWD, unpacked.c_str(), AT_FDCWD, upper.c_str(), RENAME_EXCHANGE) != 0) {
+      if (::renameat2(AT_FDCWD, ext->detached_dir.c_str(), AT_FDCWD, upper.c_str(), RENAME_EXCHANGE) != 0) {
         return ErrnoStatus(errno, "exchange unpacked layer into", upper);
       }
       RETURN_IF_ERROR(snapshotter_->Remove(ctx_, ext->detached));  // now holds the empty directory
       ext->detached.clear();
+      RETURN_IF_ERROR(diff::InheritImpliedDirs(upper, ext->implied, LowerDirs(mounts)));
     }
   }
   if (ext->diff->digest != diff_ids_[i]) {
     return absl::DataLossError(fmt::format("{}: unpacked layer has diff_id {}, the image config says {}",
                                            What(layers_[i].digest), ext->diff->digest.str(), diff_ids_[i].str()));
   }
-  absl::Status committed = snapshotter_->Commit(ctx_, chain_[i].str(), ext->key, labels);
+  // (containerd's committed snapshots show no labels: the snapshot.ref label is on the extraction key only.)
+  absl::Status committed = snapshotter_->Commit(ctx_, chain_[i].str(), ext->key, {});
   if (absl::IsAlreadyExists(committed)) {
     Abort(ext);
   } else if (!committed.ok()) {

@@ -27,7 +27,9 @@ class PullJob {
   struct Extraction {
     std::string key;       // the extraction snapshot that will be committed as the chain id
     std::string detached;  // the parentless snapshot unpacked into, "" when unpacked into `key` directly
-    std::vector<mount::Mount> mounts;
+    std::string detached_dir;           // its directory
+    std::vector<std::string> implied;   // directories the layer implies, to take their lowers' attributes
+    std::vector<mount::Mount> mounts;   // of `key`, when unpacked into it directly
     std::optional<oci::Descriptor> diff;  // set once the layer is unpacked
   };
 
@@ -35,7 +37,9 @@ class PullJob {
   absl::StatusOr<oci::Descriptor> ChooseManifest(const oci::Descriptor& top, std::vector<Digest>* fetched);
   absl::StatusOr<std::string> FetchDocument(const oci::Descriptor& desc, const char* kind);
   absl::StatusOr<std::unique_ptr<content::Writer>> OpenIngest(const oci::Descriptor& desc, const char* kind);
-  absl::Status CommitBlob(content::Writer* writer, const oci::Descriptor& desc);
+  // Commits the ingest; wrong bytes abort it (DataLoss naming the digest and registry, `writer` reset).
+  absl::Status CommitBlob(std::unique_ptr<content::Writer>& writer, const oci::Descriptor& desc);
+  void AbortIngest(std::unique_ptr<content::Writer> writer, const oci::Descriptor& desc);
   absl::StatusOr<std::string> ReadStored(const Digest& digest);
 
   absl::Status RunLayers();

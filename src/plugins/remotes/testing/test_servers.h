@@ -1,7 +1,7 @@
 // Servers for the registry client's integration tests, all real processes on 127.0.0.1:
 //   RegistryServer  docker-registry with optional htpasswd basic auth and/or TLS (a throwaway CA made with the
 //                   openssl CLI), beside tests/util's SharedRegistry which has neither
-//   HelperServer    tests/util/fault_proxy.py or token_auth_proxy.py in front of a registry
+// (tests/util/helper_server.h runs the python fault and token proxies in front of a registry.)
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/util/files.h"
+#include "tests/util/helper_server.h"
 #include "tests/util/subprocess.h"
 
 namespace berth::remotes::testing {
@@ -38,23 +39,5 @@ class RegistryServer {
   int port_ = 0;
   std::optional<berth::testing::Child> child_;
 };
-
-class HelperServer {
- public:
-  // Runs tests/util/<script> --port P <args...> and waits (bounded) until P accepts connections.
-  ::testing::AssertionResult Start(const std::string& script, const std::vector<std::string>& args);
-  ~HelperServer();
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return berth::testing::TailOfFile(log_path_, 8192); }
-
- private:
-  berth::testing::TempDir dir_{"berth-remotes-helper"};
-  std::string log_path_;
-  int port_ = 0;
-  std::optional<berth::testing::Child> child_;
-};
-
-// True once 127.0.0.1:port accepts a TCP connection, within `timeout`.
-bool WaitForPort(int port, std::chrono::milliseconds timeout);
 
 }  // namespace berth::remotes::testing

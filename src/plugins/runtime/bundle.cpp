@@ -1,0 +1,147 @@
+#include "plugins/runtime/bundle.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/status.h"
+#include "fmt/format.h"
+#include "nlohmann/json.hpp"
+#include "ttrpc/unix_socket.h"
+
+namespace berth::runtime {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status MakeDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return ErrnoStatus(errno, "mkdir", path);
+  if (::chmod(path.c_str(), mode) != 0) return ErrnoStatus(errno, "chmod", path);
+  return absl::OkStatus();
+}
+
+// Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one.
+absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+  if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoStatus(errno, "write", tmp);
+    done += n;
+  }
+  if (::fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync", tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename", tmp);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: not found", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void UnmountAll(const std::string& path) {
+  // Lazy unmounts until nothing is mounted there (EINVAL), bounded in case something keeps remounting.
+  for (int i = 0; i < 32; ++i) {
+    if (::umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0) break;
+  }
+}
+
+}  // namespace
+
+Bundle::Bundle(std::string tasks_root, std::string ns, std::string id)
+    : ns_(std::move(ns)), id_(std::move(id)), dir_(fmt::format("{}/{}/{}", tasks_root, ns_, id_)) {}
+
+absl::Status Bundle::Create(const std::string& spec_json) const {
+  RETURN_IF_ERROR(MakeDir(fs::path(dir_).parent_path().string(), 0700));
+  if (::mkdir(dir_.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return absl::AlreadyExistsError(fmt::format("task {}: already exists", id_));
+    return ErrnoStatus(errno, "mkdir", dir_);
+  }
+  RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/config.json", spec_json, 0600));
+  RETURN_IF_ERROR(MakeDir(rootfs(), 0711));
+  std::string log = dir_ + "/log";
+  if (::mkfifo(log.c_str(), 0700) != 0) return ErrnoStatus(errno, "mkfifo", log);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UniqueFd> Bundle::OpenLog() const {
+  std::string log = dir_ + "/log";
+  UniqueFd fd(::open(log.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(errno, "open", log);
+  return fd;
+}
+
+absl::Status Bundle::WriteShimBinaryPath(const std::string& path) const {
+  return WriteFileAtomic(dir_ + "/shim-binary-path", path, 0600);
+}
+
+absl::StatusOr<std::string> Bundle::ReadShimBinaryPath() const { return ReadFile(dir_ + "/shim-binary-path"); }
+
+absl::StatusOr<std::string> Bundle::ReadAddress() const {
+  ASSIGN_OR_RETURN(std::string address, ReadFile(dir_ + "/address"));
+  while (!address.empty() && std::isspace(static_cast<unsigned char>(address.back()))) address.pop_back();
+  return ttrpc::StripUnixScheme(address);
+}
+
+absl::Status Bundle::WriteExit(const RecordedExit& exit) const {
+  nlohmann::json j{{"pid", exit.pid},
+                   {"exit_status", exit.exit_status},
+                   {"exited_at", absl::ToUnixNanos(exit.exited_at)},
+                   {"reason", exit.reason}};
+  return WriteFileAtomic(dir_ + "/exit.json", j.dump(), 0600);
+}
+
+absl::StatusOr<std::optional<RecordedExit>> Bundle::ReadExit() const {
+  auto data = ReadFile(dir_ + "/exit.json");
+  if (!data.ok()) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(*data);
+    return RecordedExit{.pid = j.value("pid", 0u),
+                        .exit_status = j.value("exit_status", 0u),
+                        .exited_at = absl::FromUnixNanos(j.value("exited_at", int64_t{0})),
+                        .reason = j.value("reason", "")};
+  } catch (const std::exception& e) {
+    return absl::DataLossError(fmt::format("{}/exit.json: {}", dir_, e.what()));
+  }
+}
+
+absl::Status Bundle::Release() const {
+  UnmountAll(rootfs());
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) return absl::OkStatus();
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().filename() == "exit.json") continue;
+    if (entry.path().filename() == "rootfs") {
+      // Never remove_all here: if it were still mounted that would delete the container's files.
+      if (::rmdir(rootfs().c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir", rootfs());
+      continue;
+    }
+    fs::remove_all(entry.path(), ec);
+    if (ec) return absl::InternalError(fmt::format("remove {}: {}", entry.path().string(), ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Bundle::Remove() const {
+  UnmountAll(rootfs());
+  std::error_code ec;
+  // rmdir rootfs first: if it were still a mount point, remove_all must not walk into the container's files.
+  if (::rmdir(rootfs().c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir", rootfs());
+  fs::remove_all(dir_, ec);
+  if (ec) return absl::InternalError(fmt::format("remove bundle {}: {}", dir_, ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace berth::runtime

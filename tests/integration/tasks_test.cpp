@@ -1,0 +1,119 @@
+// tasks.v1.Tasks through the stock ctr on berthd's runtime manager: foreground, detached and terminal runs, exec,
+// pause/resume, metrics, kill, delete, and what ctr prints and exits with.
+
+#include <thread>
+
+#include "tests/integration/runtime_fixture.h"
+
+namespace berth::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+using TasksTest = RuntimeTest;
+
+TEST_F(TasksTest, RunRmPrintsOutputAndExitsWithTheProcessStatus) {
+  auto hi = Run({"--rm", kBusybox, "hi", "echo", "hi"});
+  ASSERT_CTR_OK(hi);
+  EXPECT_EQ(hi.out, "hi\n");
+  auto seven = Run({"--rm", kBusybox, "seven", "sh", "-c", "echo out; echo err >&2; exit 7"});
+  EXPECT_EQ(seven.exit_code, 7) << seven.Describe();
+  EXPECT_EQ(seven.out, "out\n");
+  EXPECT_THAT(seven.err, HasSubstr("err\n"));
+  auto cat = Run({"--rm", kBusybox, "cat", "cat"}, kBerthRuntime, {.stdin_data = std::string("piped\n")});
+  ASSERT_CTR_OK(cat);
+  EXPECT_EQ(cat.out, "piped\n");
+  // Nothing is left: no container, task, shim, bundle or mount.
+  EXPECT_TRUE(Lines(ctr().Run({"containers", "ls", "-q"}).out).empty());
+  EXPECT_TRUE(Lines(ctr().Run({"tasks", "ls", "-q"}).out).empty());
+  EXPECT_TRUE(WaitFor([&] { return AllShims().empty(); }, std::chrono::seconds(10)));
+  EXPECT_TRUE(Bundles().empty());
+  EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
+}
+
+TEST_F(TasksTest, DetachedTaskLifecycle) {
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "d1", "sleep", "1000"}));
+  EXPECT_EQ(TaskStatus("d1"), "RUNNING");
+  pid_t pid = TaskPid("d1");
+  ASSERT_GT(pid, 0);
+  auto ps = ctr().Run({"tasks", "ps", "d1"});
+  ASSERT_CTR_OK(ps);
+  EXPECT_THAT(ps.out, HasSubstr(std::to_string(pid)));
+
+  auto exec = ctr().Run({"tasks", "exec", "--exec-id", "e1", "d1", "sh", "-c", "echo from-exec; exit 3"});
+  EXPECT_EQ(exec.exit_code, 3) << exec.Describe();
+  EXPECT_EQ(exec.out, "from-exec\n");
+
+  ASSERT_CTR_OK(ctr().Run({"tasks", "pause", "d1"}));
+  EXPECT_EQ(TaskStatus("d1"), "PAUSED");
+  ASSERT_CTR_OK(ctr().Run({"tasks", "resume", "d1"}));
+  EXPECT_EQ(TaskStatus("d1"), "RUNNING");
+
+  auto metrics = ctr().Run({"tasks", "metrics", "d1"});
+  ASSERT_CTR_OK(metrics);
+  EXPECT_THAT(metrics.out, HasSubstr("pids.current"));
+
+  // A running task cannot be deleted, with containerd's message.
+  auto early = ctr().Run({"tasks", "delete", "d1"});
+  EXPECT_CTR_FAILS(early);
+  EXPECT_THAT(early.err, HasSubstr("task must be stopped before deletion: running"));
+
+  ASSERT_CTR_OK(ctr().Run({"tasks", "kill", "-s", "SIGKILL", "d1"}));
+  ASSERT_TRUE(WaitFor([&] { return TaskStatus("d1") == "STOPPED"; }, std::chrono::seconds(10)))
+      << ctr().Run({"tasks", "ls"}).out;
+  ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "d1"}));
+  EXPECT_EQ(TaskStatus("d1"), "");
+  EXPECT_TRUE(WaitFor([&] { return Shims("d1").empty(); }, std::chrono::seconds(10)));
+  auto missing = ctr().Run({"tasks", "delete", "d1"});
+  EXPECT_CTR_FAILS(missing);
+  ASSERT_CTR_OK(ctr().Run({"containers", "rm", "d1"}));
+  EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
+}
+
+TEST_F(TasksTest, TerminalRunGoesThroughAPty) {
+  std::string command = "ctr --address " + daemon_.socket() + " --namespace " + ns_ + " run --rm -t --runtime " +
+                        kBerthRuntime + " " + kBusybox + " t1 sh -c 'tty; exit 5'";
+  auto r = RunCommand({"script", "-qec", command, "/dev/null"}, {.timeout = std::chrono::seconds(60)});
+  EXPECT_EQ(r.exit_code, 5) << r.Describe();
+  EXPECT_THAT(r.out, HasSubstr("/dev/pts/"));
+  EXPECT_TRUE(WaitFor([&] { return Shims("t1").empty(); }, std::chrono::seconds(10)));
+}
+
+TEST_F(TasksTest, CheckpointIsUnimplementedAndUnknownTasksAreNotFound) {
+  auto missing = ctr().Run({"tasks", "kill", "ghost"});
+  EXPECT_CTR_FAILS(missing);
+  EXPECT_THAT(missing.err, HasSubstr("not found"));
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "cp", "sleep", "1000"}));
+  auto checkpoint = ctr().Run({"tasks", "checkpoint", "cp"});
+  EXPECT_CTR_FAILS(checkpoint);
+}
+
+TEST_F(TasksTest, EventsShowTheLifecycle) {
+  std::string error;
+  auto events = ctr().Start({"events"}, scratch_.Join("events.log"), &error);
+  ASSERT_TRUE(events) << error;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscribed before the run
+  ASSERT_CTR_OK(Run({"--rm", kBusybox, "ev", "true"}));
+  std::string log;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        log = TailOfFile(scratch_.Join("events.log"));
+        return log.find("/containers/delete") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << log;
+  // In containerd's order.
+  size_t last = 0;
+  for (const char* topic : {"/containers/create", "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete",
+                            "/containers/delete"}) {
+    size_t at = log.find(topic);
+    EXPECT_NE(at, std::string::npos) << topic << " missing in\n" << log;
+    if (at == std::string::npos) continue;
+    EXPECT_GE(at, last) << topic << " out of order in\n" << log;
+    last = at;
+  }
+  EXPECT_THAT(log, HasSubstr(ns_));
+}
+
+}  // namespace
+}  // namespace berth::testing
