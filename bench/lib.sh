@@ -53,3 +53,17 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 # rollup PID FIELD: a field of /proc/PID/smaps_rollup in KiB (Rss, Private_Dirty, Anonymous, ...)
 rollup() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/smaps_rollup"; }
+
+start_registry() {  # start_registry → REGISTRY_PORT, REGISTRY_PID: docker-registry on 127.0.0.1 over $BENCH_DIR/registry
+  REGISTRY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$BENCH_DIR/registry"
+  cat >"$BENCH_DIR/registry/config.yml" <<YAML
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $BENCH_DIR/registry/storage}}
+http: {addr: 127.0.0.1:$REGISTRY_PORT}
+YAML
+  docker-registry serve "$BENCH_DIR/registry/config.yml" >"$BENCH_DIR/registry/log" 2>&1 &
+  REGISTRY_PID=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$REGISTRY_PORT/v2/" >/dev/null && break; sleep 0.1; done
+}

@@ -13,18 +13,8 @@ layer_mib=${2:-340}
 here=$(cd "$(dirname "$0")/.." && pwd)
 trap 'kill $REGISTRY_PID 2>/dev/null || true; stop_all' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$BENCH_DIR/registry"
-cat >"$BENCH_DIR/registry/config.yml" <<YAML
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $BENCH_DIR/registry/storage}}
-http: {addr: 127.0.0.1:$port}
-YAML
-docker-registry serve "$BENCH_DIR/registry/config.yml" >"$BENCH_DIR/registry/log" 2>&1 &
-REGISTRY_PID=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
-
+start_registry
+port=$REGISTRY_PORT
 python3 "$here/tests/util/make_oci_image.py" --out "$BENCH_DIR/model" --name "docker.io/bench/model:v1" \
   --layers 3 --files 4 --layer-size $((layer_mib << 20)) >/dev/null
 python3 "$here/bench/make_rootfs_image.py" --out "$BENCH_DIR/rootfs" --name "docker.io/bench/rootfs:v1" \

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   berth::cli::AddImages(app, g, rc);
   berth::cli::AddPull(app, g, rc);
   berth::cli::AddGc(app, g, rc);
+  berth::cli::AddDf(app, g, rc);
+  berth::cli::AddFsck(app, g, rc);
   berth::cli::AddPs(app, g, rc);
   berth::cli::AddKill(app, g, rc);
   berth::cli::AddRm(app, g, rc);

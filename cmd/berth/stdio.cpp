@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,12 @@ void Stdio::CopyIn(std::function<void()> on_eof) {
     ssize_t got = ::read(STDIN_FILENO, buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) {
+      // Let the shim take what is still in the FIFO first: CloseIO may stop its copier at once (bounded wait).
+      for (int i = 0; i < 400 && !stopping_; ++i) {
+        int unread = 0;
+        if (::ioctl(stdin_fd_, FIONREAD, &unread) != 0 || unread == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
       ::close(stdin_fd_);
       stdin_fd_ = -1;
       if (on_eof) on_eof();

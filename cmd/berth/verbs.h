@@ -10,6 +10,8 @@ namespace berth::cli {
 void AddVersion(CLI::App& app, const Globals& g, int& rc);
 void AddImages(CLI::App& app, const Globals& g, int& rc);
 void AddGc(CLI::App& app, const Globals& g, int& rc);
+void AddDf(CLI::App& app, const Globals& g, int& rc);
+void AddFsck(CLI::App& app, const Globals& g, int& rc);
 void AddPull(CLI::App& app, const Globals& g, int& rc);
 void AddPs(CLI::App& app, const Globals& g, int& rc);
 void AddKill(CLI::App& app, const Globals& g, int& rc);

@@ -99,9 +99,11 @@ absl::Status NamespaceStore::Delete(const std::string& name) {
   return db_->Update([&](WriteTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(bool exists, txn.Delete(Table::kNamespaces, Key({name})));
     if (!exists) return absl::NotFoundError(fmt::format("namespace \"{}\": not found", name));
-    // containerd's order and words; containers join this list when their store exists.
-    static constexpr std::pair<Table, const char*> kHolders[] = {
-        {Table::kImages, "images"}, {Table::kBlobs, "blobs"}, {Table::kLeases, "leases"}};
+    // containerd's order and words.
+    static constexpr std::pair<Table, const char*> kHolders[] = {{Table::kImages, "images"},
+                                                                 {Table::kBlobs, "blobs"},
+                                                                 {Table::kContainers, "containers"},
+                                                                 {Table::kLeases, "leases"}};
     std::string prefix = KeyPrefix({name});
     std::vector<std::string> left;
     for (const auto& [table, what] : kHolders) {

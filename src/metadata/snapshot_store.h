@@ -54,6 +54,9 @@ class SnapshotStore : public snapshots::Snapshotter {
       Db* db, std::string snapshotter, std::shared_ptr<snapshots::Snapshotter> backend);
 
   const std::string& snapshotter() const { return snapshotter_; }
+  // The backend, for operator tools (berth df/fsck) that read its disk layout and list backend
+  // snapshots; every change must still go through this store.
+  const std::shared_ptr<snapshots::Snapshotter>& backend() const { return backend_; }
   // Called after every successful Remove, so garbage collection can follow (metadata/gc_collector.h). Set
   // before the store is shared.
   void set_on_delete(std::function<void()> fn) { on_delete_ = std::move(fn); }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include <grpcpp/grpcpp.h>
 
@@ -13,6 +14,8 @@
 #include "base/unique_fd.h"
 #include "fmt/format.h"
 #include "events/exchange.h"
+#include "df/analyzer.h"
+#include "fsck/checker.h"
 #include "metadata/container_store.h"
 #include "metadata/content_store.h"
 #include "metadata/db.h"
@@ -41,6 +44,8 @@
 #include "services/tasks_service.h"
 #include "services/diff_service.h"
 #include "services/gc_service.h"
+#include "services/df_service.h"
+#include "services/fsck_service.h"
 #include "services/images_service.h"
 #include "services/introspection_service.h"
 #include "services/leases_service.h"
@@ -89,6 +94,8 @@ struct Daemon::Parts {
   std::unique_ptr<events::Exchange> exchange;
   std::unique_ptr<metadata::ContainerStore> containers;
   std::unique_ptr<runtime::TaskManager> tasks;
+  std::unique_ptr<df::Analyzer> disk_usage;   // berth df
+  std::unique_ptr<fsck::Checker> checker;     // berth fsck
   services::EventsService* events_service = nullptr;  // owned by `services`; stopped before the server
   std::vector<std::unique_ptr<grpc::Service>> services;
   std::unique_ptr<grpc::Server> server;
@@ -173,6 +180,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.grpc.v1", .id = "diff", .requires_ = {"io.containerd.differ.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.gc", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.pull", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.df", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.fsck", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.event.v1", .id = "exchange"},
       {.type = "io.containerd.runtime.v2", .id = "task", .requires_ = {"io.containerd.event.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "containers", .requires_ = {"io.containerd.metadata.v1"}},
@@ -212,12 +221,18 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
 
   p->services.push_back(std::make_unique<services::VersionService>(kVersion, kRevision));
   p->services.push_back(std::make_unique<services::IntrospectionService>(std::move(plugins), uuid));
-  p->services.push_back(std::make_unique<services::NamespacesService>(p->namespaces.get()));
+  auto namespaces_service = std::make_unique<services::NamespacesService>(p->namespaces.get());
+  namespaces_service->set_events(p->exchange.get());
+  p->services.push_back(std::move(namespaces_service));
   p->services.push_back(std::make_unique<services::ContentService>(p->content.get()));
   auto collect = [gc = p->gc.get()] { return gc->Run().status(); };
-  p->services.push_back(std::make_unique<services::ImagesService>(p->images.get(), collect));
+  auto images_service = std::make_unique<services::ImagesService>(p->images.get(), collect);
+  images_service->set_events(p->exchange.get());
+  p->services.push_back(std::move(images_service));
   p->services.push_back(std::make_unique<services::LeasesService>(p->leases.get(), collect));
-  p->services.push_back(std::make_unique<services::SnapshotsService>(std::move(snapshotters)));
+  auto snapshots_service = std::make_unique<services::SnapshotsService>(std::move(snapshotters));
+  snapshots_service->set_events(p->exchange.get());
+  p->services.push_back(std::move(snapshots_service));
   p->services.push_back(std::make_unique<services::DiffService>(p->applier.get(), p->differ.get()));
   p->services.push_back(std::make_unique<services::PullService>(p->puller.get()));
   p->services.push_back(std::make_unique<services::ContainersService>(p->containers.get(), p->exchange.get()));
@@ -227,6 +242,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::move(events_service));
   p->services.push_back(std::make_unique<services::GcService>(
       [gc = p->gc.get()](bool dry_run) { return gc->Run(dry_run); }));
+  // Operator tools over the same stores (berth df, berth fsck).
+  p->disk_usage = std::make_unique<df::Analyzer>(
+      df::AnalyzerDeps{.root = config.root, .db = p->db.get(), .blobs = p->blobs.get(), .snapshotters = collected});
+  std::set<std::string> registry_hosts;
+  for (const auto& [host, _] : config.registries) registry_hosts.insert(host);
+  p->checker = std::make_unique<fsck::Checker>(fsck::CheckerDeps{.db = p->db.get(),
+                                                              .content = p->content.get(),
+                                                              .blobs = p->blobs.get(),
+                                                              .snapshotters = collected,
+                                                              .registry = p->registry.get(),
+                                                              .registry_hosts = std::move(registry_hosts),
+                                                              .analyzer = p->disk_usage.get(),
+                                                              .applier = p->applier.get()});
+  p->services.push_back(std::make_unique<services::DfService>(p->disk_usage.get()));
+  p->services.push_back(std::make_unique<services::FsckService>(p->checker.get()));
 
   RETURN_IF_ERROR(RemoveStaleSocket(config.address));
   RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));

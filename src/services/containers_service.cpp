@@ -1,8 +1,8 @@
 #include "services/containers_service.h"
 
-#include "base/log.h"
 #include "github.com/containerd/containerd/api/events/container.pb.h"
 #include "services/convert.h"
+#include "services/publish.h"
 
 namespace berth::services {
 
@@ -40,13 +40,6 @@ containers::Container FromProto(const api::Container& c) {
   out.snapshot_key = c.snapshot_key();
   for (const auto& [k, v] : c.extensions()) out.extensions[k] = FromProto(v);
   return out;
-}
-
-void Publish(events::Exchange* exchange, const std::string& ns, const std::string& topic,
-             const google::protobuf::Message& event) {
-  absl::Status s = exchange->Publish(ns, topic, "containerd.events." + event.GetDescriptor()->name(),
-                                     event.SerializeAsString());
-  if (!s.ok()) log::Warn("publish {}: {}", topic, s.ToString());
 }
 
 }  // namespace
@@ -97,7 +90,7 @@ grpc::Status ContainersService::Create(grpc::ServerContext* sc, const api::Creat
   event.set_image(created->image);
   event.mutable_runtime()->set_name(created->runtime.name);
   if (created->runtime.options) ToProto(*created->runtime.options, event.mutable_runtime()->mutable_options());
-  Publish(exchange_, ctx->ns, "/containers/create", event);
+  PublishEvent(exchange_, ctx->ns, "/containers/create", event);
   return grpc::Status::OK;
 }
 
@@ -113,7 +106,7 @@ grpc::Status ContainersService::Update(grpc::ServerContext* sc, const api::Updat
   event.set_image(updated->image);
   services::ToProto(updated->labels, event.mutable_labels());
   event.set_snapshot_key(updated->snapshot_key);
-  Publish(exchange_, ctx->ns, "/containers/update", event);
+  PublishEvent(exchange_, ctx->ns, "/containers/update", event);
   return grpc::Status::OK;
 }
 
@@ -125,7 +118,7 @@ grpc::Status ContainersService::Delete(grpc::ServerContext* sc, const api::Delet
   if (!deleted.ok()) return ToGrpc(deleted);
   containerd::events::ContainerDelete event;
   event.set_id(req->id());
-  Publish(exchange_, ctx->ns, "/containers/delete", event);
+  PublishEvent(exchange_, ctx->ns, "/containers/delete", event);
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,8 @@
 #include "services/images_service.h"
 
+#include "github.com/containerd/containerd/api/events/image.pb.h"
 #include "services/convert.h"
+#include "services/publish.h"
 
 namespace berth::services {
 
@@ -55,6 +57,10 @@ grpc::Status ImagesService::Create(grpc::ServerContext* sc, const api::CreateIma
   auto created = store_->Create(*ctx, *image);
   if (!created.ok()) return ToGrpc(created.status());
   ToProto(*created, resp->mutable_image());
+  api::ImageCreate event;
+  event.set_name(created->name);
+  *event.mutable_labels() = resp->image().labels();
+  PublishEvent(events_, ctx->ns, "/images/create", event);
   return grpc::Status::OK;
 }
 
@@ -67,6 +73,10 @@ grpc::Status ImagesService::Update(grpc::ServerContext* sc, const api::UpdateIma
   auto updated = store_->Update(*ctx, *image, services::FromProto(req->update_mask()));
   if (!updated.ok()) return ToGrpc(updated.status());
   ToProto(*updated, resp->mutable_image());
+  api::ImageUpdate event;
+  event.set_name(updated->name);
+  *event.mutable_labels() = resp->image().labels();
+  PublishEvent(events_, ctx->ns, "/images/update", event);
   return grpc::Status::OK;
 }
 
@@ -75,6 +85,11 @@ grpc::Status ImagesService::Delete(grpc::ServerContext* sc, const api::DeleteIma
   auto ctx = NamespacedContextFrom(*sc);
   if (!ctx.ok()) return ToGrpc(ctx.status());
   absl::Status deleted = store_->Delete(*ctx, req->name());
+  if (deleted.ok()) {
+    api::ImageDelete event;
+    event.set_name(req->name());
+    PublishEvent(events_, ctx->ns, "/images/delete", event);
+  }
   if (!deleted.ok() || !req->sync() || !collect_) return ToGrpc(deleted);
   return ToGrpc(collect_());
 }

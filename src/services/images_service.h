@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "core/images/images.h"
+#include "events/exchange.h"
 #include "github.com/containerd/containerd/api/services/images/v1/images.grpc.pb.h"
 
 namespace berth::services {
@@ -26,8 +27,12 @@ class ImagesService final : public containerd::services::images::v1::Images::Ser
   grpc::Status Delete(grpc::ServerContext*, const containerd::services::images::v1::DeleteImageRequest*,
                       google::protobuf::Empty*) override;
 
+  // Where /images/* events go (containerd's topics); none are published until set.
+  void set_events(events::Exchange* events) { events_ = events; }
+
  private:
   images::Store* store_;
+  events::Exchange* events_ = nullptr;
   std::function<absl::Status()> collect_;
 };
 

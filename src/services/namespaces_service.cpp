@@ -1,6 +1,8 @@
 #include "services/namespaces_service.h"
 
+#include "github.com/containerd/containerd/api/events/namespace.pb.h"
 #include "services/convert.h"
+#include "services/publish.h"
 
 namespace berth::services {
 
@@ -35,25 +37,37 @@ grpc::Status NamespacesService::List(grpc::ServerContext*, const api::ListNamesp
   return grpc::Status::OK;
 }
 
-grpc::Status NamespacesService::Create(grpc::ServerContext*, const api::CreateNamespaceRequest* req,
+grpc::Status NamespacesService::Create(grpc::ServerContext* sc, const api::CreateNamespaceRequest* req,
                                        api::CreateNamespaceResponse* resp) {
   namespaces::Namespace ns = FromProto(req->namespace_());
   if (absl::Status s = store_->Create(ns); !s.ok()) return ToGrpc(s);
   ToProto(ns, resp->mutable_namespace_());
+  containerd::events::NamespaceCreate event;
+  event.set_name(ns.name);
+  *event.mutable_labels() = resp->namespace_().labels();
+  PublishEvent(events_, ContextFrom(*sc).ns, "/namespaces/create", event);
   return grpc::Status::OK;
 }
 
-grpc::Status NamespacesService::Update(grpc::ServerContext*, const api::UpdateNamespaceRequest* req,
+grpc::Status NamespacesService::Update(grpc::ServerContext* sc, const api::UpdateNamespaceRequest* req,
                                        api::UpdateNamespaceResponse* resp) {
   auto ns = store_->Update(FromProto(req->namespace_()), services::FromProto(req->update_mask()));
   if (!ns.ok()) return ToGrpc(ns.status());
   ToProto(*ns, resp->mutable_namespace_());
+  containerd::events::NamespaceUpdate event;
+  event.set_name(ns->name);
+  *event.mutable_labels() = resp->namespace_().labels();
+  PublishEvent(events_, ContextFrom(*sc).ns, "/namespaces/update", event);
   return grpc::Status::OK;
 }
 
-grpc::Status NamespacesService::Delete(grpc::ServerContext*, const api::DeleteNamespaceRequest* req,
+grpc::Status NamespacesService::Delete(grpc::ServerContext* sc, const api::DeleteNamespaceRequest* req,
                                        google::protobuf::Empty*) {
-  return ToGrpc(store_->Delete(req->name()));
+  if (absl::Status s = store_->Delete(req->name()); !s.ok()) return ToGrpc(s);
+  containerd::events::NamespaceDelete event;
+  event.set_name(req->name());
+  PublishEvent(events_, ContextFrom(*sc).ns, "/namespaces/delete", event);
+  return grpc::Status::OK;
 }
 
 }  // namespace berth::services

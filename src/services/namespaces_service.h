@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/namespaces/namespaces.h"
+#include "events/exchange.h"
 #include "github.com/containerd/containerd/api/services/namespaces/v1/namespace.grpc.pb.h"
 
 namespace berth::services {
@@ -21,8 +22,12 @@ class NamespacesService final : public containerd::services::namespaces::v1::Nam
   grpc::Status Delete(grpc::ServerContext*, const containerd::services::namespaces::v1::DeleteNamespaceRequest*,
                       google::protobuf::Empty*) override;
 
+  // Where /namespaces/* events go (containerd's topics); none are published until set.
+  void set_events(events::Exchange* events) { events_ = events; }
+
  private:
   namespaces::Store* store_;
+  events::Exchange* events_ = nullptr;
 };
 
 }  // namespace berth::services

@@ -2,7 +2,9 @@
 
 #include "base/status.h"
 #include "fmt/format.h"
+#include "github.com/containerd/containerd/api/events/snapshot.pb.h"
 #include "services/convert.h"
+#include "services/publish.h"
 
 namespace berth::services {
 
@@ -69,6 +71,10 @@ grpc::Status SnapshotsService::Prepare(grpc::ServerContext* sc,
       call->sn->Prepare(call->ctx, req->key(), req->parent(), {.labels = FromProto(req->labels())});
   if (!mounts.ok()) return ToGrpc(mounts.status());
   ToProto(*mounts, resp->mutable_mounts());
+  containerd::events::SnapshotPrepare event;
+  event.set_key(req->key());
+  event.set_parent(req->parent());
+  PublishEvent(events_, call->ctx.ns, "/snapshot/prepare", event);
   return grpc::Status::OK;
 }
 
@@ -98,8 +104,14 @@ grpc::Status SnapshotsService::Commit(grpc::ServerContext* sc,
                                       google::protobuf::Empty*) {
   auto call = Begin(*sc, req->snapshotter());
   if (!call.ok()) return ToGrpc(call.status());
-  return ToGrpc(
-      call->sn->Commit(call->ctx, req->name(), req->key(), {.labels = FromProto(req->labels())}));
+  absl::Status committed =
+      call->sn->Commit(call->ctx, req->name(), req->key(), {.labels = FromProto(req->labels())});
+  if (!committed.ok()) return ToGrpc(committed);
+  containerd::events::SnapshotCommit event;
+  event.set_key(req->key());
+  event.set_name(req->name());
+  PublishEvent(events_, call->ctx.ns, "/snapshot/commit", event);
+  return grpc::Status::OK;
 }
 
 grpc::Status SnapshotsService::Remove(grpc::ServerContext* sc,
@@ -107,7 +119,12 @@ grpc::Status SnapshotsService::Remove(grpc::ServerContext* sc,
                                       google::protobuf::Empty*) {
   auto call = Begin(*sc, req->snapshotter());
   if (!call.ok()) return ToGrpc(call.status());
-  return ToGrpc(call->sn->Remove(call->ctx, req->key()));
+  absl::Status removed = call->sn->Remove(call->ctx, req->key());
+  if (!removed.ok()) return ToGrpc(removed);
+  containerd::events::SnapshotRemove event;
+  event.set_key(req->key());
+  PublishEvent(events_, call->ctx.ns, "/snapshot/remove", event);
+  return grpc::Status::OK;
 }
 
 grpc::Status SnapshotsService::Stat(grpc::ServerContext* sc, const api::StatSnapshotRequest* req,

@@ -9,6 +9,7 @@
 
 #include "base/context.h"
 #include "core/snapshots/snapshotter.h"
+#include "events/exchange.h"
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 
 namespace berth::services {
@@ -50,6 +51,9 @@ class SnapshotsService final : public containerd::services::snapshots::v1::Snaps
                        const containerd::services::snapshots::v1::CleanupRequest*,
                        google::protobuf::Empty*) override;
 
+  // Where /snapshot/* events go (containerd's topics); none are published until set.
+  void set_events(events::Exchange* events) { events_ = events; }
+
  private:
   // A request's namespace and lease, and the snapshotter it names.
   struct Call {
@@ -59,6 +63,7 @@ class SnapshotsService final : public containerd::services::snapshots::v1::Snaps
   absl::StatusOr<Call> Begin(const grpc::ServerContext& sc, const std::string& snapshotter) const;
 
   const std::map<std::string, snapshots::Snapshotter*> snapshotters_;
+  events::Exchange* events_ = nullptr;
 };
 
 }  // namespace berth::services

@@ -23,6 +23,19 @@ void ToProcess(const taskapi::StateResponse& state, const std::string& container
   if (state.has_exited_at()) *out->mutable_exited_at() = state.exited_at();
 }
 
+// As containerd's getProcessState: a shim that does not answer State (hung, or dying right now) is reported
+// UNKNOWN rather than hidden; only NotFound (the process is gone) is an error.
+absl::StatusOr<taskapi::StateResponse> StateOrUnknown(runtime::Task& task, const std::string& exec_id) {
+  auto state = task.State(exec_id);
+  if (state.ok() || absl::IsNotFound(state.status())) return state;
+  taskapi::StateResponse unknown;
+  unknown.set_id(task.id());
+  unknown.set_exec_id(exec_id);
+  unknown.set_pid(exec_id.empty() ? task.pid() : 0);
+  unknown.set_status(containerd::v1::types::UNKNOWN);
+  return unknown;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<runtime::Task>> TasksService::Lookup(grpc::ServerContext* sc, const std::string& id) {
@@ -101,7 +114,7 @@ grpc::Status TasksService::DeleteProcess(grpc::ServerContext* sc, const tasksapi
 grpc::Status TasksService::Get(grpc::ServerContext* sc, const tasksapi::GetRequest* req, tasksapi::GetResponse* resp) {
   auto task = Lookup(sc, req->container_id());
   if (!task.ok()) return ToGrpc(task.status());
-  auto state = (*task)->State(req->exec_id());
+  auto state = StateOrUnknown(**task, req->exec_id());
   if (!state.ok()) return ToGrpc(state.status());
   ToProcess(*state, req->container_id(), resp->mutable_process());
   return grpc::Status::OK;
@@ -112,8 +125,8 @@ grpc::Status TasksService::List(grpc::ServerContext* sc, const tasksapi::ListTas
   auto ctx = NamespacedContextFrom(*sc);
   if (!ctx.ok()) return ToGrpc(ctx.status());
   for (const auto& task : tasks_->List(ctx->ns)) {
-    auto state = task->State("");
-    if (!state.ok()) continue;  // deleted meanwhile, as containerd skips a task it cannot read
+    auto state = StateOrUnknown(*task, "");
+    if (!state.ok()) continue;  // NotFound: deleted meanwhile, as containerd skips it
     ToProcess(*state, task->id(), resp->add_tasks());
   }
   return grpc::Status::OK;

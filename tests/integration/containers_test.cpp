@@ -12,8 +12,7 @@ using ::testing::Not;
 using ContainersTest = RuntimeTest;
 
 TEST_F(ContainersTest, CreateListInfoLabelRemove) {
-  ASSERT_CTR_OK(ctr().Run({"containers", "create", "--runtime", kBerthRuntime, "--label", "team=infra", kBusybox,
-                           "c1", "sleep", "10"}));
+  ASSERT_CTR_OK(ctr().Run({"containers", "create", "--runtime", kBerthRuntime, kBusybox, "c1", "sleep", "10"}));
   auto ls = ctr().Run({"containers", "ls"});
   ASSERT_CTR_OK(ls);
   auto row = Fields(RowWithKey(ls.out, "c1"));
@@ -28,9 +27,11 @@ TEST_F(ContainersTest, CreateListInfoLabelRemove) {
   EXPECT_THAT(info.out, HasSubstr("\"sleep\""));
   EXPECT_THAT(info.out, HasSubstr("\"SnapshotKey\": \"c1\""));
   EXPECT_THAT(info.out, HasSubstr("\"Snapshotter\": \"overlayfs\""));
-  EXPECT_THAT(info.out, HasSubstr("\"team\": \"infra\""));
 
-  ASSERT_CTR_OK(ctr().Run({"containers", "label", "c1", "team=", "tier=gold"}));
+  // Labels set and removed one key at a time (update_mask labels.<key>; an empty value removes it).
+  ASSERT_CTR_OK(ctr().Run({"containers", "label", "c1", "team=infra", "tier=gold"}));
+  EXPECT_THAT(ctr().Run({"containers", "info", "c1"}).out, HasSubstr("\"team\": \"infra\""));
+  ASSERT_CTR_OK(ctr().Run({"containers", "label", "c1", "team="}));
   info = ctr().Run({"containers", "info", "c1"});
   EXPECT_THAT(info.out, HasSubstr("\"tier\": \"gold\""));
   EXPECT_THAT(info.out, Not(HasSubstr("\"team\"")));
@@ -52,6 +53,12 @@ TEST_F(ContainersTest, ErrorsAreContainerds) {
   EXPECT_THAT(rm.err, HasSubstr("not found"));
   auto bad = ctr().Run({"containers", "create", kBusybox, "bad/id", "true"});
   EXPECT_CTR_FAILS(bad);
+  // A namespace holding a container is not empty.
+  ASSERT_CTR_OK(ctr().Run({"images", "rm", "--sync", kBusybox}));
+  ASSERT_CTR_OK(ctr().Run({"snapshots", "rm", "dup"}));
+  auto ns_rm = ctr().Run({"namespaces", "rm", ns_});
+  EXPECT_THAT(ns_rm.err, HasSubstr("must be empty, but it still has"));
+  EXPECT_THAT(ns_rm.err, HasSubstr("containers"));
 }
 
 TEST_F(ContainersTest, ContainerSnapshotIsAGcRoot) {

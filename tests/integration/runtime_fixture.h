@@ -77,6 +77,14 @@ class RuntimeTest : public ::testing::Test {
     return ctr().Run(argv, options);
   }
 
+  // This build's `berth --address <socket> --namespace <ns> ARGS...`.
+  RunResult Berth(const std::vector<std::string>& args, const RunOptions& options = {}) const {
+    std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth", "--address", daemon_.socket(),
+                                     "--namespace", ns_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv, options);
+  }
+
   // The STATUS column of `tasks ls` for id ("" if not listed).
   std::string TaskStatus(const std::string& id) const {
     auto fields = Fields(RowWithKey(ctr().Run({"tasks", "ls"}).out, id));

@@ -51,6 +51,8 @@ absl::StatusOr<CommandResult> RunCommand(const CommandSpec& spec) {
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, spec.merge_stderr ? out.write.get() : err.write.get(), 2);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+  // Nothing of berthd's reaches a shim, even an fd a library opened without O_CLOEXEC (LMDB's data.mdb).
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

@@ -38,7 +38,7 @@ TaskManager::TaskManager(TaskManagerOptions options) : options_(std::move(option
 }
 
 TaskManager::~TaskManager() {
-  watcher_.reset();  // no death callbacks from here on
+  watcher_->Stop();  // no death callbacks from here on (one in progress finishes first)
   if (events_server_) events_server_->Shutdown();
   std::lock_guard lock(mu_);
   for (auto& [key, task] : tasks_) task->Detach();

@@ -23,7 +23,7 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start() {
   return w;
 }
 
-Watcher::~Watcher() {
+void Watcher::Stop() {
   uint64_t one = 1;
   (void)!::write(wake_.get(), &one, sizeof one);
   if (thread_.joinable()) thread_.join();

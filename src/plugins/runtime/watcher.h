@@ -17,7 +17,9 @@ namespace berth::runtime {
 class Watcher {
  public:
   static absl::StatusOr<std::unique_ptr<Watcher>> Start();
-  ~Watcher();  // stops and joins the thread; callbacks are not called after it returns
+  ~Watcher() { Stop(); }
+  // Stops and joins the thread: no callback runs after it returns. Idempotent.
+  void Stop();
 
   // Calls on_exit once, on the watcher thread, when the process behind `pidfd` exits. Returns a token for Unwatch.
   absl::StatusOr<int> WatchExit(UniqueFd pidfd, std::function<void()> on_exit);

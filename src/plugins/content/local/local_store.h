@@ -45,6 +45,11 @@ class LocalStore final : public Store {
                                                           LocalStoreOptions opts = {});
 
   const std::string& root() const { return state_->layout.root(); }
+  // Read-only accessors of the layout, for disk accounting and verification (berth df/fsck).
+  std::string BlobPath(const Digest& digest) const { return state_->layout.BlobPath(digest); }
+  std::string BlobsDir() const { return state_->layout.BlobsDir(); }
+  std::string IngestsDir() const { return state_->layout.IngestsDir(); }
+  std::string IngestDir(std::string_view backend_ref) const { return state_->layout.IngestDir(backend_ref); }
 
   absl::StatusOr<Info> GetInfo(const Context& ctx, const Digest& digest) override;
   // Unimplemented: labels are kept by the metadata store.

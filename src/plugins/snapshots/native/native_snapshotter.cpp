@@ -174,4 +174,15 @@ std::vector<mount::Mount> NativeSnapshotter::MountsOf(const storage::Snapshot& s
            .options = {"rbind", s.kind == Kind::kActive ? "rw" : "ro"}}};  // containerd's order
 }
 
+absl::StatusOr<std::filesystem::path> NativeSnapshotter::SnapshotDir(const std::string& key) const {
+  ASSIGN_OR_RETURN(LmdbTxn txn, ms_->BeginRead());
+  ASSIGN_OR_RETURN(storage::Record r, MetaStore::Get(txn, key));
+  return DirOf(r.id);
+}
+
+absl::StatusOr<std::filesystem::path> NativeSnapshotter::LayerDir(const std::string& key) const {
+  ASSIGN_OR_RETURN(std::filesystem::path dir, SnapshotDir(key));
+  return dir;
+}
+
 }  // namespace berth::snapshots

@@ -21,12 +21,13 @@
 #include <set>
 #include <string>
 
+#include "core/snapshots/disk_layout.h"
 #include "core/snapshots/snapshotter.h"
 #include "plugins/snapshots/storage/metastore.h"
 
 namespace berth::snapshots {
 
-class NativeSnapshotter final : public Snapshotter {
+class NativeSnapshotter final : public Snapshotter, public DiskLayout {
  public:
   static absl::StatusOr<std::unique_ptr<NativeSnapshotter>> Open(const std::filesystem::path& root);
 
@@ -46,6 +47,12 @@ class NativeSnapshotter final : public Snapshotter {
                     const std::function<absl::Status(const Info&)>& fn) override;
   absl::Status Cleanup(const Context& ctx) override;
 
+  // DiskLayout (read-only, for berth df/fsck).
+  std::filesystem::path RootDir() const override { return root_; }
+  std::filesystem::path SnapshotsDir() const override { return root_ / "snapshots"; }
+  absl::StatusOr<std::filesystem::path> SnapshotDir(const std::string& key) const override;
+  absl::StatusOr<std::filesystem::path> LayerDir(const std::string& key) const override;
+
  private:
   NativeSnapshotter(std::filesystem::path root, std::unique_ptr<storage::MetaStore> ms)
       : root_(std::move(root)), ms_(std::move(ms)) {}
@@ -53,7 +60,6 @@ class NativeSnapshotter final : public Snapshotter {
   absl::StatusOr<std::vector<mount::Mount>> Create(Kind kind, const std::string& key, const std::string& parent,
                                                    const Options& opts);
   std::vector<mount::Mount> MountsOf(const storage::Snapshot& s) const;
-  std::filesystem::path SnapshotsDir() const { return root_ / "snapshots"; }
   std::filesystem::path DirOf(const std::string& id) const { return SnapshotsDir() / id; }
 
   std::filesystem::path root_;

@@ -180,4 +180,15 @@ std::vector<mount::Mount> OverlaySnapshotter::MountsOf(const storage::Snapshot& 
   return {{.type = "overlay", .source = "overlay", .options = std::move(options)}};
 }
 
+absl::StatusOr<std::filesystem::path> OverlaySnapshotter::SnapshotDir(const std::string& key) const {
+  ASSIGN_OR_RETURN(LmdbTxn txn, ms_->BeginRead());
+  ASSIGN_OR_RETURN(storage::Record r, MetaStore::Get(txn, key));
+  return DirOf(r.id);
+}
+
+absl::StatusOr<std::filesystem::path> OverlaySnapshotter::LayerDir(const std::string& key) const {
+  ASSIGN_OR_RETURN(std::filesystem::path dir, SnapshotDir(key));
+  return dir / "fs";
+}
+
 }  // namespace berth::snapshots

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/snapshots/disk_layout.h"
 #include "core/snapshots/snapshotter.h"
 #include "plugins/snapshots/overlay/overlay_support.h"
 #include "plugins/snapshots/storage/metastore.h"
@@ -36,7 +37,7 @@ struct OverlayOptions {
   bool check_support = true;
 };
 
-class OverlaySnapshotter final : public Snapshotter {
+class OverlaySnapshotter final : public Snapshotter, public DiskLayout {
  public:
   static absl::StatusOr<std::unique_ptr<OverlaySnapshotter>> Open(const std::filesystem::path& root,
                                                                   const OverlayOptions& options = {});
@@ -59,6 +60,12 @@ class OverlaySnapshotter final : public Snapshotter {
 
   const std::filesystem::path& root() const { return root_; }
 
+  // DiskLayout (read-only, for berth df/fsck).
+  std::filesystem::path RootDir() const override { return root_; }
+  std::filesystem::path SnapshotsDir() const override { return root_ / "snapshots"; }
+  absl::StatusOr<std::filesystem::path> SnapshotDir(const std::string& key) const override;
+  absl::StatusOr<std::filesystem::path> LayerDir(const std::string& key) const override;
+
  private:
   OverlaySnapshotter(std::filesystem::path root, std::unique_ptr<storage::MetaStore> ms, OverlaySupport support)
       : root_(std::move(root)), ms_(std::move(ms)), support_(support) {}
@@ -66,7 +73,6 @@ class OverlaySnapshotter final : public Snapshotter {
   absl::StatusOr<std::vector<mount::Mount>> Create(Kind kind, const std::string& key, const std::string& parent,
                                                    const Options& opts);
   std::vector<mount::Mount> MountsOf(const storage::Snapshot& s) const;
-  std::filesystem::path SnapshotsDir() const { return root_ / "snapshots"; }
   std::filesystem::path DirOf(const std::string& id) const { return SnapshotsDir() / id; }
   std::filesystem::path UpperOf(const std::string& id) const { return DirOf(id) / "fs"; }
 

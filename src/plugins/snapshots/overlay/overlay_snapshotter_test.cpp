@@ -95,6 +95,20 @@ TEST_F(OverlayTest, LayoutAndMounts) {
             0);
 }
 
+TEST_F(OverlayTest, DiskLayoutNamesEachSnapshotsDirectory) {
+  ASSERT_TRUE(sn_->Prepare(ctx_, "a", "", {}).ok());
+  ASSERT_TRUE(sn_->Commit(ctx_, "base", "a", {}).ok());
+  EXPECT_EQ(sn_->RootDir(), root_);
+  EXPECT_EQ(sn_->SnapshotsDir(), root_ / "snapshots");
+  auto dir = sn_->SnapshotDir("base");
+  ASSERT_TRUE(dir.ok()) << dir.status();
+  EXPECT_EQ(*dir, root_ / "snapshots/1");
+  auto layer = sn_->LayerDir("base");
+  ASSERT_TRUE(layer.ok()) << layer.status();
+  EXPECT_EQ(*layer, root_ / "snapshots/1/fs");
+  EXPECT_TRUE(absl::IsNotFound(sn_->SnapshotDir("nope").status()));
+}
+
 TEST_F(OverlayTest, CleanupRemovesOnlyLeftovers) {
   ASSERT_TRUE(sn_->Prepare(ctx_, "live", "", {}).ok());
   for (const char* leftover : {"new-abc123", "rm-99", "42"}) {
