@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -78,6 +79,10 @@ class DfTest : public DaemonTest {
 TEST_F(DfTest, AttributesBlobsAndLayersToTheImageAndPlantedDirToNobody) {
   GeneratedImage image;
   const std::string ref = PullImage("df-attr", &image);
+  // The pull's lease deletion triggers a collection (rate-limited to one per 100 ms), which would take the
+  // planted directory before df sees it: let it run out first.
+  ASSERT_TRUE(Berth({"gc"}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::filesystem::path planted =
       std::filesystem::path(daemon_.root()) / "io.containerd.snapshotter.v1.overlayfs/snapshots/planted-by-test";
   std::filesystem::create_directories(planted / "sub");

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -167,6 +168,10 @@ TEST_F(FsckTest, MountedDamagedLayerIsRepairedOnlyWithForce) {
 TEST_F(FsckTest, DataWithoutRecordsIsNamedAndRemoved) {
   GeneratedImage image;
   PullImage("fsck-orphan", &image);
+  // The pull's lease deletion triggers a collection (rate-limited to one per 100 ms), which would take the
+  // planted directory before fsck sees it: let it run out first.
+  ASSERT_TRUE(Berth({"gc"}).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::filesystem::path planted =
       std::filesystem::path(daemon_.root()) / "io.containerd.snapshotter.v1.overlayfs/snapshots/planted-by-test";
   std::filesystem::create_directories(planted);
