@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::string_view kSnapshotRefLabel = "containerd.io/snapshot.ref";
 constexpr std::string_view kUncompressedLabel = "containerd.io/uncompressed";
+
 std::string UniquePart() {
   static thread_local std::mt19937_64 rng(std::random_device{}());
   return fmt::format("{}-{:08x}", absl::ToUnixNanos(absl::Now()), static_cast<uint32_t>(rng()));
