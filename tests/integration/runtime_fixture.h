@@ -19,36 +19,13 @@
 #include "tests/util/daemon.h"
 #include "tests/util/files.h"
 #include "tests/util/mounts.h"
+#include "tests/util/processes.h"
 
 namespace berth::testing {
 
 inline constexpr char kBusybox[] = "docker.io/library/bbox:v1";
 inline constexpr char kBerthRuntime[] = "io.containerd.berth.v1";
 inline constexpr char kRuncRuntime[] = "io.containerd.runc.v2";
-
-// pids of processes whose command line contains every one of `needles` (from /proc).
-inline std::vector<pid_t> ProcessesMatching(const std::vector<std::string>& needles) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    bool all = !cmdline.empty();
-    for (const auto& n : needles) all = all && cmdline.find(n) != std::string::npos;
-    if (all) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
-
-// Whether pid runs (a zombie does not: after its shim died, a container's init waits for pid 1 to reap it).
-inline bool Alive(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
-}
 
 class RuntimeTest : public ::testing::Test {
  protected:

@@ -19,6 +19,7 @@
 #include "tests/util/files.h"
 #include "tests/util/image.h"
 #include "tests/util/mounts.h"
+#include "tests/util/processes.h"
 
 namespace berth::testing {
 namespace {
@@ -28,22 +29,6 @@ using ::testing::HasSubstr;
 constexpr char kImage[] = "docker.io/library/bbox:v1";
 constexpr char kBerth[] = "io.containerd.berth.v1";
 constexpr char kRunc[] = "io.containerd.runc.v2";
-
-// pids of processes whose command line contains every one of `needles` (from /proc).
-std::vector<pid_t> ProcessesMatching(const std::vector<std::string>& needles) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    bool all = !cmdline.empty();
-    for (const auto& n : needles) all = all && cmdline.find(n) != std::string::npos;
-    if (all) pids.push_back(std::stoi(name));
-  }
-  return pids;
-}
 
 class ShimTest : public ::testing::Test {
  protected:
