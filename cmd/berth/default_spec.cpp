@@ -77,6 +77,7 @@ absl::StatusOr<std::string> DefaultSpec(const ResolvedImage& image, const SpecOp
        {"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
         "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"}},
       {"readonlyPaths", {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}}};
+  if (o.memory_limit > 0) linux["resources"]["memory"] = {{"limit", o.memory_limit}};
   json spec{{"ociVersion", "1.0.2-dev"},
             {"process", process},
             {"root", {{"path", "rootfs"}}},

@@ -13,6 +13,7 @@ struct SpecOptions {
   std::string ns, id;
   std::vector<std::string> args;  // empty: the image's entrypoint + cmd
   bool terminal = false;
+  int64_t memory_limit = 0;  // bytes (linux.resources.memory.limit); 0: none
 };
 
 // The spec as JSON; InvalidArgument when there is nothing to run or the image's user is a name (only uid[:gid]).

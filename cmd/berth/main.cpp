@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   berth::cli::AddGc(app, g, rc);
   berth::cli::AddDf(app, g, rc);
   berth::cli::AddFsck(app, g, rc);
+  berth::cli::AddDoctor(app, g, rc);
   berth::cli::AddPs(app, g, rc);
   berth::cli::AddKill(app, g, rc);
   berth::cli::AddRm(app, g, rc);

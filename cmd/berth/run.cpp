@@ -1,7 +1,9 @@
-// berth run [--rm] [-d] [-t] [-i] [--name N] IMAGE [CMD...]: create a container from an unpacked image (its
-// snapshot, containerd's default spec, runtime io.containerd.berth.v1) and run its task, attached unless -d.
-// Exits with the process's status.
+// berth run [--rm] [-d] [-t] [-i] [--name N] [--pull missing|always|never] [--plain-http] [--memory M] IMAGE [CMD...]:
+// create a container from an unpacked image (pulled first if missing; its snapshot, containerd's default spec,
+// runtime io.containerd.berth.v1) and run its task, attached unless -d. In the foreground without -t, the signals
+// berth receives go to the task (signal_proxy.h). Exits with the process's status (128+n after signal n).
 #include <cstdio>
+#include <optional>
 #include <random>
 
 #include "absl/time/time.h"
@@ -14,6 +16,8 @@
 #include "github.com/containerd/containerd/api/services/snapshots/v1/snapshots.grpc.pb.h"
 #include "github.com/containerd/containerd/api/services/tasks/v1/tasks.grpc.pb.h"
 #include "image_resolve.h"
+#include "pull_image.h"
+#include "signal_proxy.h"
 #include "stdio.h"
 #include "verbs.h"
 
@@ -29,8 +33,49 @@ namespace leaseapi = containerd::services::leases::v1;
 struct RunOptions {
   bool rm = false, detach = false, tty = false, interactive = false;
   std::string name, image, runtime = "io.containerd.berth.v1", snapshotter = "overlayfs";
+  std::string pull = "missing";  // missing, always, never (as nerdctl)
+  bool plain_http = false;
+  std::string memory;  // "64m", "1g", bytes; "": no limit
   std::vector<std::string> args;
 };
+
+// docker's RAMInBytes: a number with an optional b, k, m, g, t suffix (binary units). InvalidArgument otherwise.
+absl::StatusOr<int64_t> ParseMemory(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  if (!unit.empty() && (unit.back() == 'b' || unit.back() == 'B') && unit.size() == 2) unit.pop_back();
+  int shift = -1;
+  if (unit.empty() || unit == "b" || unit == "B") shift = 0;
+  if (unit == "k" || unit == "K") shift = 10;
+  if (unit == "m" || unit == "M") shift = 20;
+  if (unit == "g" || unit == "G") shift = 30;
+  if (unit == "t" || unit == "T") shift = 40;
+  if (used == 0 || shift < 0 || value <= 0 || value * static_cast<double>(int64_t{1} << shift) > 9.0e18) {
+    return absl::InvalidArgumentError(fmt::format("--memory {}: not a size (e.g. 64m, 1g)", text));
+  }
+  return static_cast<int64_t>(value * static_cast<double>(int64_t{1} << shift));
+}
+
+// The image to run, pulled first as --pull says. Pull progress goes to stderr: stdout is the container's.
+absl::StatusOr<ResolvedImage> ImageToRun(const Globals& g, const RunOptions& o) {
+  if (o.pull != "missing" && o.pull != "always" && o.pull != "never") {
+    return absl::InvalidArgumentError(fmt::format("--pull {}: must be missing, always or never", o.pull));
+  }
+  if (o.pull != "always") {
+    absl::StatusOr<ResolvedImage> image = ResolveImage(g, o.image);
+    if (image.ok() || !absl::IsNotFound(image.status()) || o.pull == "never") return image;
+  }
+  absl::StatusOr<PulledImage> pulled =
+      PullImage(g, {.ref = o.image, .plain_http = o.plain_http, .snapshotter = o.snapshotter}, stderr);
+  if (!pulled.ok()) return WithContext(pulled.status(), "pull " + o.image);
+  return ResolveImage(g, pulled->name);
+}
 
 std::string RandomId() {
   std::random_device rd;
@@ -46,7 +91,7 @@ absl::Status Check(const grpc::Status& s, const std::string& what) {
 // The container and its snapshot, made under a short lease so gc cannot take the snapshot before the container
 // record holds it (as ctr does).
 absl::StatusOr<google::protobuf::RepeatedPtrField<containerd::types::Mount>> CreateContainer(
-    const Globals& g, const RunOptions& o, const std::string& id, const ResolvedImage& image) {
+    const Globals& g, const RunOptions& o, const std::string& id, const ResolvedImage& image, int64_t memory_limit) {
   auto channel = Connect(g);
   auto leases = leaseapi::Leases::NewStub(channel);
   leaseapi::CreateRequest lease_req;
@@ -69,7 +114,11 @@ absl::StatusOr<google::protobuf::RepeatedPtrField<containerd::types::Mount>> Cre
     RETURN_IF_ERROR(Check(snapapi::Snapshots::NewStub(channel)->Prepare(leased().get(), prepare, &prepared),
                           "prepare snapshot " + id + " of " + image.name));
     ASSIGN_OR_RETURN(std::string spec,
-                     DefaultSpec(image, {.ns = g.ns, .id = id, .args = o.args, .terminal = o.tty}));
+                     DefaultSpec(image, {.ns = g.ns,
+                                         .id = id,
+                                         .args = o.args,
+                                         .terminal = o.tty,
+                                         .memory_limit = memory_limit}));
     ctrapi::CreateContainerRequest create;
     auto* c = create.mutable_container();
     c->set_id(id);
@@ -121,9 +170,16 @@ absl::StatusOr<int> Run(const Globals& g, const RunOptions& o) {
   if (o.detach && (o.tty || o.interactive || o.rm)) {
     return absl::InvalidArgumentError("-d runs without attaching: it cannot be combined with -t, -i or --rm");
   }
-  ASSIGN_OR_RETURN(ResolvedImage image, ResolveImage(g, o.image));
+  int64_t memory_limit = 0;
+  if (!o.memory.empty()) {
+    ASSIGN_OR_RETURN(memory_limit, ParseMemory(o.memory));
+  }
+  // Before any thread or channel exists (see signal_proxy.h); -t sends ^C through the terminal instead.
+  std::optional<SignalProxy> proxy;
+  if (!o.detach && !o.tty) proxy.emplace(g);
+  ASSIGN_OR_RETURN(ResolvedImage image, ImageToRun(g, o));
   std::string id = o.name.empty() ? RandomId() : o.name;
-  ASSIGN_OR_RETURN(auto mounts, CreateContainer(g, o, id, image));
+  ASSIGN_OR_RETURN(auto mounts, CreateContainer(g, o, id, image, memory_limit));
   auto tasks = tasksapi::Tasks::NewStub(Connect(g));
   tasksapi::CreateTaskRequest create;
   create.set_container_id(id);
@@ -155,7 +211,9 @@ absl::StatusOr<int> Run(const Globals& g, const RunOptions& o) {
     std::printf("%s\n", id.c_str());
     return 0;
   }
+  if (proxy) proxy->ForwardTo(id);
   absl::StatusOr<uint32_t> status = StartAndWait(g, id, "", *stdio, o.tty);
+  proxy.reset();  // the task is gone: signals from here on are dropped, the cleanup below runs to its end
   stdio.reset();
   Cleanup(g, o, id, o.rm);
   if (!status.ok()) return status.status();
@@ -165,7 +223,7 @@ absl::StatusOr<int> Run(const Globals& g, const RunOptions& o) {
 }  // namespace
 
 void AddRun(CLI::App& app, const Globals& g, int& rc) {
-  CLI::App* cmd = app.add_subcommand("run", "run a container from an image (berth pull it first)");
+  CLI::App* cmd = app.add_subcommand("run", "run a container from an image (pulled first if missing)");
   auto o = std::make_shared<RunOptions>();
   cmd->add_flag("--rm", o->rm, "remove the container (and its snapshot) when it exits");
   cmd->add_flag("-d,--detach", o->detach, "start it in the background and print its id");
@@ -174,6 +232,9 @@ void AddRun(CLI::App& app, const Globals& g, int& rc) {
   cmd->add_option("--name", o->name, "container id (default: random)");
   cmd->add_option("--runtime", o->runtime, "runtime name")->capture_default_str();
   cmd->add_option("--snapshotter", o->snapshotter, "snapshotter the image was unpacked into")->capture_default_str();
+  cmd->add_option("--pull", o->pull, "pull the image first: missing, always or never")->capture_default_str();
+  cmd->add_flag("--plain-http", o->plain_http, "pull over http:// (a registry without TLS)");
+  cmd->add_option("-m,--memory", o->memory, "memory limit, e.g. 64m or 1g (the kernel OOM-kills beyond it)");
   // IMAGE [CMD...]: everything from the image name on belongs to the command, its flags included.
   cmd->prefix_command();
   cmd->footer("Arguments: IMAGE [CMD...]");

@@ -12,6 +12,7 @@ void AddImages(CLI::App& app, const Globals& g, int& rc);
 void AddGc(CLI::App& app, const Globals& g, int& rc);
 void AddDf(CLI::App& app, const Globals& g, int& rc);
 void AddFsck(CLI::App& app, const Globals& g, int& rc);
+void AddDoctor(CLI::App& app, const Globals& g, int& rc);
 void AddPull(CLI::App& app, const Globals& g, int& rc);
 void AddPs(CLI::App& app, const Globals& g, int& rc);
 void AddKill(CLI::App& app, const Globals& g, int& rc);

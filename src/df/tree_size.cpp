@@ -41,7 +41,7 @@ absl::StatusOr<int64_t> TreeSizer::SizeAt(int dir_fd, const std::string& name, c
     if (errno == ENOENT) return total;
     return ErrnoStatus(errno, "open", path);
   }
-  int list_fd = ::dup(fd.get());
+  int list_fd = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
   if (list_fd < 0) return ErrnoStatus(errno, "dup", path);
   DIR* dir = ::fdopendir(list_fd);
   if (dir == nullptr) {

@@ -85,14 +85,15 @@ class Run {
     const absl::Time snapshots_done = absl::Now();
     RETURN_IF_ERROR(MissingBlobs());
     RETURN_IF_ERROR(Ingests());
+    RETURN_IF_ERROR(LeftoverMounts());
     RETURN_IF_ERROR(Orphans());
     summary_.remaining = summary_.problems - summary_.repaired;
     summary_.text = fmt::format(
-        "{} blobs and {} snapshots checked, {} problems, {} repaired, {} remaining (blobs {}, snapshots {}, records "
-        "and orphans {})",
+        "{} blobs and {} snapshots checked, {} problems, {} repaired, {} remaining in {} (blobs {}, snapshots {}, "
+        "records and orphans {})",
         summary_.blobs_checked, summary_.snapshots_checked, summary_.problems, summary_.repaired, summary_.remaining,
-        absl::FormatDuration(blobs_done - start), absl::FormatDuration(snapshots_done - blobs_done),
-        absl::FormatDuration(absl::Now() - snapshots_done));
+        absl::FormatDuration(absl::Now() - start), absl::FormatDuration(blobs_done - start),
+        absl::FormatDuration(snapshots_done - blobs_done), absl::FormatDuration(absl::Now() - snapshots_done));
     log::Info("fsck{}: {}", options_.repair ? " --repair" : "", summary_.text);
     return summary_;
   }
@@ -290,6 +291,32 @@ class Run {
                absl::Status st = deps_.blobs->Abort(Context{}, ref);
                return absl::IsNotFound(st) ? absl::OkStatus() : st;
              });
+    }
+    return absl::OkStatus();
+  }
+
+  // Mounts whose task or call is gone (doctor/leftover_mounts.h). The repair says how it unmounted (lazily when
+  // busy), so it is reported here rather than through Report's plain Status.
+  absl::Status LeftoverMounts() {
+    if (!deps_.mounts) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<doctor::LeftoverMount> leftovers, doctor::FindLeftoverMounts(*deps_.mounts));
+    for (const doctor::LeftoverMount& m : leftovers) {
+      ++summary_.problems;
+      Problem p{.object = "mount " + m.mount_point,
+                .path = m.mount_point,
+                .what = fmt::format("{} from {} still mounted, owned by {}: {}", m.fs_type, m.source, m.owner, m.why),
+                .repair = "unmount it (lazily if busy)"};
+      if (options_.repair) {
+        absl::StatusOr<std::string> done = doctor::UnmountLeftover(m.mount_point);
+        p.repaired = done.ok();
+        if (done.ok()) {
+          p.repair = *done;
+          ++summary_.repaired;
+        } else {
+          p.repair_error = std::string(done.status().message());
+        }
+      }
+      if (sink_.problem) sink_.problem(p);
     }
     return absl::OkStatus();
   }

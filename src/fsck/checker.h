@@ -7,17 +7,22 @@
 //             Cleanup, the same sweep as gc; nothing metadata knows is touched);
 //   snapshots committed snapshots against the layers they were unpacked from (layer_compare.h); repair
 //             re-unpacks beside and swaps (snapshot_repair.h), refused for a mounted one without --force.
+//   mounts    mounts under the root and state whose owner (a task's shim, a diff call) is gone
+//             (doctor/leftover_mounts.h); repair unmounts them, lazily only when busy. Before the orphans: a
+//             leftover mount pins the dirs the orphan sweep removes.
 // Problems are streamed to a Sink as found; the run ends with one summary log line with counts and durations.
 //
 // Thread-safe; pointers are not owned and must outlive the checker.
 #pragma once
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "df/analyzer.h"
+#include "doctor/leftover_mounts.h"
 #include "fsck/problem.h"
 #include "metadata/content_store.h"
 #include "metadata/db.h"
@@ -37,6 +42,7 @@ struct CheckerDeps {
   std::set<std::string> registry_hosts;  // the config's `registries` keys ("host:port")
   const df::Analyzer* analyzer = nullptr;
   diff::Applier* applier = nullptr;  // null: damaged snapshots are reported, never re-unpacked
+  std::optional<doctor::LeftoverScope> mounts;  // nullopt: leftover mounts are not looked for
 };
 
 struct CheckOptions {

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <sstream>
 
 #include "absl/time/clock.h"
+#include "base/close_on_exec.h"
 #include "base/scope_guard.h"
 #include "base/status.h"
 #include "core/snapshots/disk_layout.h"
@@ -61,7 +62,10 @@ absl::StatusOr<LayerLocation> LocateLayer(const metadata::Db& db, const Unpacked
 }
 
 bool MountedFrom(const std::string& dir) {
-  std::ifstream mountinfo("/proc/self/mountinfo");
+  // Not an ifstream: its fd would lack O_CLOEXEC while berthd spawns shims.
+  absl::StatusOr<std::string> text = ReadSmallFile("/proc/self/mountinfo", 64 << 20);
+  if (!text.ok()) return false;
+  std::istringstream mountinfo(*text);
   for (std::string line; std::getline(mountinfo, line);) {
     size_t at = line.find(dir);
     // The path followed by a separator: a lowerdir list, an option's end, or the end of a field.

@@ -36,6 +36,11 @@ void Scheduler::RunExclusive(const std::function<void()>& fn) {
   fn();
 }
 
+void Scheduler::RunAside(const std::function<void()>& fn) {
+  std::lock_guard run(run_mu_);
+  fn();
+}
+
 void Scheduler::Loop() {
   std::unique_lock lock(mu_);
   while (!stop_) {

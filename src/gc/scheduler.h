@@ -28,6 +28,9 @@ class Scheduler {
   // Runs `fn` (an on-demand collection) now, after any background collection in progress and with
   // none overlapping it. Deletions notified before the call count as served by it.
   void RunExclusive(const std::function<void()>& fn);
+  // Runs `fn` with no collection overlapping it, leaving the schedule as it is: for recovery work at
+  // start-up that must not count as the start-up collection.
+  void RunAside(const std::function<void()>& fn);
 
  private:
   void Loop();

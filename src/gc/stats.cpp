@@ -21,9 +21,9 @@ int Stats::Records(ResourceType type) const {
   return n;
 }
 
-int Stats::Blobs() const {
+int Stats::OnDisk(ResourceType type) const {
   int n = 0;
-  for (const Removal& r : removed) n += r.on_disk && r.node.type == ResourceType::kContent;
+  for (const Removal& r : removed) n += r.on_disk && r.node.type == type;
   return n;
 }
 
@@ -36,15 +36,16 @@ int64_t Stats::BlobBytes() const {
 }
 
 std::string Stats::Summary() const {
+  auto ms = [](absl::Duration d) { return absl::ToInt64Milliseconds(d); };
   return fmt::format(
-      "{} {} content, {} snapshot, {} lease, {} ingest records and {} blobs ({}) in {} ms "
-      "(metadata {} ms, "
-      "disk {} ms)",
+      "{} {} content, {} snapshot, {} lease, {} ingest records; on disk {} blobs ({}), {} snapshots, "
+      "{} ingests; in {} ms (mark {} ms, sweep {} ms, disk {} ms)",
       dry_run ? "would remove" : "removed", Records(ResourceType::kContent),
       Records(ResourceType::kSnapshot), Records(ResourceType::kLease),
       Records(ResourceType::kIngest), Blobs(), HumanBytes(BlobBytes()),
-      absl::ToInt64Milliseconds(metadata_duration + disk_duration),
-      absl::ToInt64Milliseconds(metadata_duration), absl::ToInt64Milliseconds(disk_duration));
+      OnDisk(ResourceType::kSnapshot), OnDisk(ResourceType::kIngest),
+      ms(metadata_duration + disk_duration), ms(mark_duration),
+      ms(metadata_duration - mark_duration), ms(disk_duration));
 }
 
 }  // namespace berth::gc

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,18 +23,32 @@ struct Removal {
 struct Stats {
   bool dry_run = false;
   std::vector<Removal> removed;
+  absl::Duration mark_duration;      // marking, the first part of metadata_duration
   absl::Duration metadata_duration;  // mark and sweep (one write transaction)
   absl::Duration disk_duration;      // blobs, ingests and snapshots on disk, after the commit
 
   // Metadata records of `type` removed.
   int Records(ResourceType type) const;
+  // Objects of `type` removed from disk: blobs (kContent), backend snapshots, backend ingests.
+  int OnDisk(ResourceType type) const;
   // Blobs deleted from disk, and their bytes.
-  int Blobs() const;
+  int Blobs() const { return OnDisk(ResourceType::kContent); }
   int64_t BlobBytes() const;
   bool Empty() const { return removed.empty(); }
-  // One line: "removed 3 content, 2 snapshot, 1 lease, 0 ingest records and 4 blobs (1.2 MiB) in 5
-  // ms (metadata 2 ms, disk 3 ms)".
+  // One line: "removed 3 content, 2 snapshot, 1 lease, 0 ingest records; on disk 4 blobs (1.2 MiB),
+  // 2 snapshots, 0 ingests; in 5 ms (mark 1 ms, sweep 1 ms, disk 3 ms)".
   std::string Summary() const;
 };
+
+// Where a collection is, for `berth gc` on a long run. Phases in order: "marking", "sweeping
+// metadata" (done = total = records swept), "removing disk objects" (blobs and backend ingests, done
+// of total), "removing snapshots" (backend snapshots no record owns; total unknown, 0).
+struct Progress {
+  std::string phase;
+  int64_t done = 0;
+  int64_t total = 0;
+};
+// Called on the collecting thread, never concurrently; it must not call back into the collector.
+using ProgressFn = std::function<void(const Progress&)>;
 
 }  // namespace berth::gc

@@ -7,6 +7,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/close_on_exec.h"
 #include "base/status.h"
 #include "fmt/format.h"
 
@@ -158,6 +159,10 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::filesystem::path& root) 
   RETURN_IF_ERROR(LmdbStatus(mdb_env_set_maxdbs(env, static_cast<MDB_dbi>(Table::kCount)), "set max dbs"));
   RETURN_IF_ERROR(LmdbStatus(mdb_env_set_maxreaders(env, kMaxReaders), "set max readers"));
   RETURN_IF_ERROR(LmdbStatus(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600), fmt::format("open {}", dir.string())));
+  // LMDB opens data.mdb without O_CLOEXEC: every shim and runc we spawn would inherit it (and lock.mdb, if an
+  // LMDB build opens that one without it too).
+  RETURN_IF_ERROR(WithContext(SetCloseOnExecForOpenFiles({dir / "data.mdb", dir / "lock.mdb"}),
+                              fmt::format("open {}", dir.string())));
   // Reader slots of processes that died (kill -9) would otherwise stay taken and pin old pages.
   int dead = 0;
   RETURN_IF_ERROR(LmdbStatus(mdb_reader_check(env, &dead), "check readers"));

@@ -12,7 +12,12 @@
 //    snapshots no record owns, children before parents.
 // Crash safety: disk objects are deleted only after the commit that dropped their last record, so a
 // crash at any point leaves nothing referenced missing; whatever stays on disk is found by the next
-// collection, which always scans the backends rather than only what its own sweep removed.
+// collection, which always scans the backends rather than only what its own sweep removed. The
+// sweep's commit also writes a marker (meta `gc_disk_pending`, with the backend ingests to abort)
+// that the disk phase clears when done: FinishInterrupted, at start-up, completes a disk phase a
+// crash cut short, so a restarted daemon shows no swept leftovers (berth fsck is clean).
+// Fault injection (tests/integration/gc_crash_test.cpp only): BERTH_FAULT_GC_PAUSE_US=N makes
+// every removal (record or disk object) pause N microseconds, so a SIGKILL lands inside a sweep.
 //
 // Scheduling (gc/schedule.h): Notify() after a deletion (the stores' set_on_delete hooks) runs a
 // collection at once, rate-limited so a burst costs a run or two; a timer runs one periodically
@@ -55,8 +60,12 @@ class GarbageCollector {
   // One collection now; it sees every deletion committed before the call. A dry run changes nothing
   // and reports what a collection would remove from metadata and which blobs would leave the disk
   // (backend snapshots without a record are not predicted). Logs one summary line (info if anything
-  // was removed).
-  absl::StatusOr<gc::Stats> Run(bool dry_run = false);
+  // was removed). `progress` (optional) hears the phases and counts.
+  absl::StatusOr<gc::Stats> Run(bool dry_run = false, const gc::ProgressFn& progress = {});
+
+  // Finishes the disk phase of a collection a crash interrupted, if the marker says there was one.
+  // Call once at start-up, before clients are served. Logs a summary line when it did something.
+  absl::Status FinishInterrupted();
 
   // Something was deleted: collect soon (rate-limited). For the stores' set_on_delete hooks.
   void Notify() { scheduler_.Notify(); }
@@ -70,12 +79,14 @@ class GarbageCollector {
   struct Sweep {
     gc::Stats stats;
     std::vector<std::string> backend_ingests;  // of the swept ingest records, to abort
+    bool disk_pending = false;  // the marker (gc_pending.h) is set; CleanDisk clears it when done
   };
-  absl::StatusOr<Sweep> SweepMetadata(bool dry_run);
-  absl::Status CleanDisk(Sweep& sweep);
+  absl::StatusOr<Sweep> SweepMetadata(bool dry_run, const gc::ProgressFn& progress = {});
+  absl::Status CleanDisk(Sweep& sweep, const gc::ProgressFn& progress = {});
 
  private:
-  absl::StatusOr<gc::Stats> Collect(bool dry_run);
+  absl::StatusOr<gc::Stats> Collect(bool dry_run, const gc::ProgressFn& progress);
+  void FaultPause() const;
   // The backend blobs that no namespace would reference once `sweep` is committed, as Removals.
   absl::Status PredictBlobs(const Txn& txn, const std::vector<content::Info>& blobs,
                             const Sweep& sweep, std::vector<gc::Removal>* out) const;
@@ -85,6 +96,7 @@ class GarbageCollector {
   ContentStore* content_;
   std::vector<SnapshotStore*> snapshotters_;
   std::vector<RootSource> extra_roots_;
+  absl::Duration fault_pause_;  // BERTH_FAULT_GC_PAUSE_US; zero unless a crash test sets it
   gc::Scheduler scheduler_;  // last: its thread calls into the members above, so it stops first
 };
 

@@ -412,6 +412,72 @@ TEST_F(GcTest, CrashBetweenSweepAndDiskLeavesOnlyGarbage) {
   EXPECT_THAT(Snapshots("ns"), UnorderedElementsAre("other-base", "other-top"));
 }
 
+// The sweep's commit leaves a marker; at start-up FinishInterrupted completes the disk phase, including the
+// backend ingests of swept ingest records, which nothing else would ever name again.
+TEST_F(GcTest, RestartFinishesTheDiskPhaseACrashInterrupted) {
+  Chain c = PullChain("ns", "app");
+  Image("ns", "app", c.index);
+  Chain other = PullChain("ns", "other");
+  Image("ns", "other", other.index);
+  ASSERT_TRUE(leases_->Create(Ns("ns"), {.id = "l"}).ok());
+  auto leased = content_->OpenWriter(Ns("ns", "l"), {.ref = "leased"});
+  ASSERT_TRUE(leased.ok()) << leased.status();
+  ASSERT_TRUE((*leased)->Write("partial").ok());
+  leased->reset();
+  ASSERT_TRUE(images_->Delete(Ns("ns"), "app").ok());
+  ASSERT_TRUE(leases_->Delete(Ns("ns"), "l").ok());
+
+  absl::StatusOr<GarbageCollector::Sweep> sweep = gc_->SweepMetadata(/*dry_run=*/false);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  EXPECT_TRUE(sweep->disk_pending);
+  EXPECT_EQ(sweep->backend_ingests.size(), 1u);
+  Restart();  // the crash: nothing of the disk phase ran
+
+  ASSERT_TRUE(gc_->FinishInterrupted().ok());
+  EXPECT_EQ(DiskBlobs(), 5u);
+  EXPECT_EQ(DiskSnapshots(), 2u);
+  auto backend = blobs_->ListStatuses(Context{}, {});
+  ASSERT_TRUE(backend.ok());
+  EXPECT_THAT(*backend, IsEmpty()) << "the swept ingest's backend ingest is aborted";
+  ExpectNoDanglingRecords("ns");
+
+  // The marker is gone: nothing is left to finish, and a collection finds nothing.
+  Restart();
+  ASSERT_TRUE(gc_->FinishInterrupted().ok());
+  gc::Stats stats = Collect();
+  EXPECT_EQ(stats.Records(ResourceType::kContent), 0);
+  EXPECT_EQ(stats.Blobs(), 0);
+  EXPECT_EQ(stats.OnDisk(ResourceType::kSnapshot), 0);
+}
+
+// Progress: the phases in order, the disk phase counting up to its total.
+TEST_F(GcTest, ReportsPhasesAndCountsTheDiskObjects) {
+  Chain c = PullChain("ns", "app");
+  Image("ns", "app", c.index);
+  ASSERT_TRUE(images_->Delete(Ns("ns"), "app").ok());
+  std::vector<gc::Progress> seen;
+  absl::StatusOr<gc::Stats> stats = gc_->Run(false, [&](const gc::Progress& p) { seen.push_back(p); });
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  std::vector<std::string> phases;
+  for (const gc::Progress& p : seen) {
+    if (phases.empty() || phases.back() != p.phase) phases.push_back(p.phase);
+  }
+  EXPECT_THAT(phases, ::testing::ElementsAre("marking", "sweeping metadata", "removing disk objects",
+                                             "removing snapshots"));
+  ASSERT_GE(seen.size(), 4u);
+  EXPECT_EQ(seen[1].done, 7);  // 5 content and 2 snapshot records
+  gc::Progress disk;
+  for (const gc::Progress& p : seen) {
+    if (p.phase == "removing disk objects") disk = p;
+  }
+  EXPECT_EQ(disk.done, 5);
+  EXPECT_EQ(disk.total, 5);
+  EXPECT_EQ(seen.back().done, 2);
+  EXPECT_EQ(stats->OnDisk(ResourceType::kSnapshot), 2);
+  EXPECT_THAT(stats->Summary(), HasSubstr("on disk 5 blobs"));
+  EXPECT_THAT(stats->Summary(), HasSubstr("2 snapshots"));
+}
+
 TEST_F(GcTest, UnleasedIngestSurvivesLeasedOneGoesWithItsLease) {
   auto unleased = content_->OpenWriter(Ns("ns"), {.ref = "resumable"});
   ASSERT_TRUE(unleased.ok()) << unleased.status();

@@ -73,7 +73,10 @@ absl::Status SnapshotStore::RecoverCommits(const Context& ctx) {
   return absl::OkStatus();
 }
 
-absl::Status SnapshotStore::Cleanup(const Context& ctx) {
+absl::Status SnapshotStore::Cleanup(const Context& ctx) { return Cleanup(ctx, nullptr); }
+
+absl::Status SnapshotStore::Cleanup(
+    const Context& ctx, const std::function<void(const std::string& backend_key)>& removed) {
   std::unique_lock lock(lock_);
   RETURN_IF_ERROR(RecoverCommits(ctx));
   std::set<std::string> referenced;
@@ -97,6 +100,7 @@ absl::Status SnapshotStore::Cleanup(const Context& ctx) {
     for (const std::string& child : nodes[name].children) RETURN_IF_ERROR(prune(child));
     if (referenced.contains(name)) return absl::OkStatus();
     absl::Status s = backend_->Remove(ctx, name);
+    if (s.ok() && removed) removed(name);
     if (s.ok() || absl::IsNotFound(s) || absl::IsFailedPrecondition(s)) return absl::OkStatus();
     return WithContext(
         s, fmt::format("snapshotter {}: remove unreferenced snapshot \"{}\"", snapshotter_, name));

@@ -86,6 +86,10 @@ class SnapshotStore : public snapshots::Snapshotter {
   // For every namespace at once: resolves interrupted commits, removes the backend snapshots no
   // record references (children first), then runs the backend's own Cleanup.
   absl::Status Cleanup(const Context& ctx) override;
+  // The same, calling `removed(backend_key)` after each backend snapshot it removes (gc counts them
+  // and reports progress). Called under this store's exclusive lock: it must not call into the store.
+  absl::Status Cleanup(const Context& ctx,
+                       const std::function<void(const std::string& backend_key)>& removed);
 
  private:
   SnapshotStore(Db* db, std::string snapshotter, std::shared_ptr<snapshots::Snapshotter> backend)

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <sstream>
 #include <string>
+
+#include "base/close_on_exec.h"
 
 namespace berth::metrics {
 
@@ -17,7 +17,8 @@ namespace {
 
 // Field `index` (0-based) of /proc/self/statm, in bytes; NaN if unreadable (shown as NaN, not as a false 0).
 double StatmBytes(int index) {
-  std::ifstream statm("/proc/self/statm");
+  absl::StatusOr<std::string> text = ReadSmallFile("/proc/self/statm");
+  std::istringstream statm(text.ok() ? *text : "");
   double pages = 0;
   for (int i = 0; i <= index; ++i) {
     if (!(statm >> pages)) return std::numeric_limits<double>::quiet_NaN();
@@ -51,14 +52,15 @@ double CpuSeconds() {
 
 // Boot time (/proc/stat btime) plus the process' start in clock ticks after boot (/proc/self/stat field 22).
 double StartTimeSeconds() {
-  std::ifstream stat_file("/proc/stat");
+  absl::StatusOr<std::string> stat_text = ReadSmallFile("/proc/stat");
+  std::istringstream stat_file(stat_text.ok() ? *stat_text : "");
   std::string line;
   double boot_time = -1;
   while (std::getline(stat_file, line)) {
     if (line.rfind("btime ", 0) == 0) boot_time = std::strtod(line.c_str() + 6, nullptr);
   }
-  std::ifstream self("/proc/self/stat");
-  std::string self_stat((std::istreambuf_iterator<char>(self)), std::istreambuf_iterator<char>());
+  absl::StatusOr<std::string> self = ReadSmallFile("/proc/self/stat");
+  std::string self_stat = self.ok() ? *self : "";
   // The command name (field 2) may hold spaces and parentheses; the fields after it follow the last ')'.
   size_t close = self_stat.rfind(')');
   if (boot_time < 0 || close == std::string::npos) return std::numeric_limits<double>::quiet_NaN();

@@ -15,6 +15,7 @@
 #include "fmt/format.h"
 #include "events/exchange.h"
 #include "df/analyzer.h"
+#include "doctor/doctor.h"
 #include "fsck/checker.h"
 #include "metadata/container_store.h"
 #include "metadata/content_store.h"
@@ -42,9 +43,11 @@
 #include "services/content_service.h"
 #include "services/events_service.h"
 #include "services/tasks_service.h"
+#include "services/task_status_service.h"
 #include "services/diff_service.h"
 #include "services/gc_service.h"
 #include "services/df_service.h"
+#include "services/doctor_service.h"
 #include "services/fsck_service.h"
 #include "services/images_service.h"
 #include "services/introspection_service.h"
@@ -150,6 +153,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->gc = std::make_unique<metadata::GarbageCollector>(
       p->db.get(), p->content.get(), collected,
       metadata::GarbageCollectorOptions{.extra_roots = {metadata::ContainerRoots}});
+  // A collection a crash cut short finishes its disk phase before anyone is served. Not fatal: the next
+  // collection retries it, and fsck names what stays.
+  if (absl::Status s = p->gc->FinishInterrupted(); !s.ok()) log::Warn("{}", std::string(s.message()));
   p->images->set_on_delete(p->gc->Notifier());
   p->leases->set_on_delete(p->gc->Notifier());
   p->content->set_on_delete(p->gc->Notifier());
@@ -161,6 +167,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   // Layers that cannot be applied in place are mounted here for the duration of one call.
   const std::string temp_mounts = config.state + "/tmpmounts";
   RETURN_IF_ERROR(EnsurePrivateDir(temp_mounts));
+  const doctor::LeftoverScope mount_scope = doctor::LeftoverScope::OfStartingDaemon(config.root, config.state);
   p->applier = std::make_unique<diff::FsApplier>(p->content.get(), diff::FsApplierOptions{.temp_mount_dir = temp_mounts});
   p->differ = std::make_unique<diff::WalkingDiffer>(p->content.get(),
                                                     diff::WalkingDifferOptions{.temp_mount_dir = temp_mounts});
@@ -182,11 +189,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
       {.type = "io.containerd.grpc.v1", .id = "berth.pull", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.df", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "berth.fsck", .requires_ = {"io.containerd.metadata.v1"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.doctor"},
       {.type = "io.containerd.event.v1", .id = "exchange"},
       {.type = "io.containerd.runtime.v2", .id = "task", .requires_ = {"io.containerd.event.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "containers", .requires_ = {"io.containerd.metadata.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "events", .requires_ = {"io.containerd.event.v1"}},
       {.type = "io.containerd.grpc.v1", .id = "tasks", .requires_ = {"io.containerd.runtime.v2"}},
+      {.type = "io.containerd.grpc.v1", .id = "berth.tasks", .requires_ = {"io.containerd.runtime.v2"}},
   };
   if (p->overlayfs) {
     plugins.push_back(
@@ -237,11 +246,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   p->services.push_back(std::make_unique<services::PullService>(p->puller.get()));
   p->services.push_back(std::make_unique<services::ContainersService>(p->containers.get(), p->exchange.get()));
   p->services.push_back(std::make_unique<services::TasksService>(p->containers.get(), p->tasks.get()));
+  p->services.push_back(std::make_unique<services::TaskStatusService>(p->tasks.get()));  // berth ps
   auto events_service = std::make_unique<services::EventsService>(p->exchange.get());
   p->events_service = events_service.get();
   p->services.push_back(std::move(events_service));
   p->services.push_back(std::make_unique<services::GcService>(
-      [gc = p->gc.get()](bool dry_run) { return gc->Run(dry_run); }));
+      [gc = p->gc.get()](bool dry_run, const berth::gc::ProgressFn& progress) { return gc->Run(dry_run, progress); }));
   // Operator tools over the same stores (berth df, berth fsck).
   p->disk_usage = std::make_unique<df::Analyzer>(
       df::AnalyzerDeps{.root = config.root, .db = p->db.get(), .blobs = p->blobs.get(), .snapshotters = collected});
@@ -254,9 +264,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
                                                               .registry = p->registry.get(),
                                                               .registry_hosts = std::move(registry_hosts),
                                                               .analyzer = p->disk_usage.get(),
-                                                              .applier = p->applier.get()});
+                                                              .applier = p->applier.get(),
+                                                              .mounts = mount_scope});
   p->services.push_back(std::make_unique<services::DfService>(p->disk_usage.get()));
   p->services.push_back(std::make_unique<services::FsckService>(p->checker.get()));
+  p->services.push_back(std::make_unique<services::DoctorService>(doctor::DoctorOptions{
+      .scope = mount_scope, .reclaimable = [analyzer = p->disk_usage.get()]() -> absl::StatusOr<int64_t> {
+        ASSIGN_OR_RETURN(df::Report report, analyzer->Analyze());
+        return report.reclaimable_bytes;
+      }}));  // berth doctor
 
   RETURN_IF_ERROR(RemoveStaleSocket(config.address));
   RETURN_IF_ERROR(EnsurePrivateDir(std::filesystem::path(config.address).parent_path().string()));

@@ -11,12 +11,16 @@ namespace berth::services {
 
 class GcService final : public berth::services::gc::v1::GC::Service {
  public:
-  // `collect(dry_run)` runs one collection (metadata::GarbageCollector::Run in berthd).
-  using CollectFn = std::function<absl::StatusOr<berth::gc::Stats>(bool dry_run)>;
+  // `collect(dry_run, progress)` runs one collection (metadata::GarbageCollector::Run in berthd).
+  using CollectFn = std::function<absl::StatusOr<berth::gc::Stats>(
+      bool dry_run, const berth::gc::ProgressFn& progress)>;
   explicit GcService(CollectFn collect) : collect_(std::move(collect)) {}
 
   grpc::Status Collect(grpc::ServerContext*, const berth::services::gc::v1::CollectRequest* req,
                        berth::services::gc::v1::CollectResponse* resp) override;
+  grpc::Status CollectWithProgress(
+      grpc::ServerContext*, const berth::services::gc::v1::CollectRequest* req,
+      grpc::ServerWriter<berth::services::gc::v1::CollectEvent>* writer) override;
 
  private:
   CollectFn collect_;

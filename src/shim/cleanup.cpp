@@ -2,8 +2,9 @@
 
 #include <unistd.h>
 
-#include <fstream>
+#include <sstream>
 
+#include "base/close_on_exec.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "shim/reaper.h"
@@ -27,7 +28,8 @@ absl::StatusOr<DeleteResponse> CleanupDeadShim(const Flags& flags, const std::st
   std::string socket = SocketPath(flags.address, flags.ns, flags.id);
   if (::access(socket.c_str(), F_OK) == 0 && !ttrpc::ConnectUnix(socket).ok()) ::unlink(socket.c_str());
   DeleteResponse resp{.exit_status = 137, .exited_at = Timestamp::Now()};
-  std::ifstream pid_file(bundle + "/init.pid");
+  absl::StatusOr<std::string> pid_text = ReadSmallFile(bundle + "/init.pid");
+  std::istringstream pid_file(pid_text.ok() ? *pid_text : "");
   int pid = 0;
   if (pid_file >> pid && pid > 0) resp.pid = static_cast<uint32_t>(pid);
   return resp;

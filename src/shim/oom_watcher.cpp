@@ -6,9 +6,9 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
+#include "base/close_on_exec.h"
 #include "base/status.h"
 
 namespace berth::shim {
@@ -17,8 +17,9 @@ namespace {
 // The memory cgroup of pid: {"v1", path} from "N:memory:/path", else {"v2", path} from "0::/path".
 absl::StatusOr<std::pair<bool, std::string>> MemoryCgroup(pid_t pid) {
   std::string file = fmt::format("/proc/{}/cgroup", pid);
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError(fmt::format("{}: process gone", file));
+  absl::StatusOr<std::string> text = ReadSmallFile(file);
+  if (!text.ok()) return absl::NotFoundError(fmt::format("{}: process gone", file));
+  std::istringstream in(*text);
   std::string line, unified;
   while (std::getline(in, line)) {
     auto first = line.find(':'), second = line.find(':', first + 1);
@@ -77,7 +78,8 @@ OomWatcher::~OomWatcher() {
 }
 
 uint64_t OomWatcher::OomKills() const {
-  std::ifstream in(dir_ + "/memory.events");
+  absl::StatusOr<std::string> text = ReadSmallFile(dir_ + "/memory.events");
+  std::istringstream in(text.ok() ? *text : "");
   std::string key;
   uint64_t value;
   while (in >> key >> value) {

@@ -1,5 +1,7 @@
 #include "shim/process.h"
 
+#include <utility>
+
 #include "fmt/format.h"
 
 namespace berth::shim {
@@ -75,6 +77,45 @@ bool Process::MarkExited(uint32_t exit_status, Timestamp at) {
   exited_at_ = at;
   cv_.notify_all();
   return true;
+}
+
+absl::Status Process::BeginStart() {
+  std::lock_guard lock(mu_);
+  if (starting_) return absl::FailedPreconditionError(fmt::format("process {} is already being started", name()));
+  starting_ = true;
+  holding_exits_ = true;
+  return absl::OkStatus();
+}
+
+std::optional<Process::HeldExit> Process::EndStart() {
+  std::lock_guard lock(mu_);
+  starting_ = false;
+  holding_exits_ = false;
+  return std::exchange(held_exit_, std::nullopt);
+}
+
+bool Process::HoldExit(int wait_status, Timestamp at) {
+  std::lock_guard lock(mu_);
+  if (!holding_exits_) return false;
+  held_exit_ = HeldExit{.wait_status = wait_status, .at = at};
+  return true;
+}
+
+ProcessIo* Process::io() {
+  std::lock_guard lock(mu_);
+  return io_.get();
+}
+
+void Process::SetIo(std::unique_ptr<ProcessIo> io) {
+  std::lock_guard lock(mu_);
+  io_ = std::move(io);
+  if (close_stdin_ && io_ != nullptr) io_->CloseStdin();
+}
+
+void Process::CloseStdin() {
+  std::lock_guard lock(mu_);
+  close_stdin_ = true;
+  if (io_ != nullptr) io_->CloseStdin();
 }
 
 absl::Status Process::Wait(std::optional<std::chrono::steady_clock::time_point> deadline) {

@@ -4,6 +4,11 @@
 //     every state --exited(status)--> Stopped      (an exit may arrive before Start has returned)
 //
 // Illegal transitions are answered FailedPrecondition. Thread-safe; Wait blocks until Stopped.
+//
+// Event order: clients rely on /tasks/create, /tasks/start and /tasks/exec-started coming before the process's
+// /tasks/exit, but a short process can exit (and be reaped) before the call that started it has published.
+// So its exit is held, as containerd's shim does: from construction until the create (init) or start (exec)
+// has been published (EndStart), and again between BeginStart and EndStart of the init's Start.
 #pragma once
 
 #include <sys/types.h>
@@ -44,6 +49,18 @@ class Process {
   // Records the exit; returns false if it was already recorded.
   bool MarkExited(uint32_t exit_status, Timestamp at);
 
+  // Exits are held from now until EndStart; FailedPrecondition if a start is already under way.
+  absl::Status BeginStart();
+  struct HeldExit {
+    int wait_status;
+    Timestamp at;  // when it was reaped
+  };
+  // The start (or create) is published: exits are reported from now on. Returns an exit held meanwhile,
+  // which the caller reports now.
+  std::optional<HeldExit> EndStart();
+  // The reaper's exit: true if it is held (EndStart returns it), false if the caller reports it now.
+  bool HoldExit(int wait_status, Timestamp at);
+
   // Blocks until the process has exited, the deadline passes (DeadlineExceeded) or Abort() is called.
   absl::Status Wait(std::optional<std::chrono::steady_clock::time_point> deadline);
   void Abort();  // wakes waiters at shutdown
@@ -52,8 +69,12 @@ class Process {
   Timestamp exited_at();
   StateResponse State();
 
-  // Owned here so stdio lives exactly as long as the process record.
-  std::unique_ptr<ProcessIo> io;
+  // Stdio, set once by Start (exec) or Create (init); nullptr before. It lives as long as the process record.
+  ProcessIo* io();
+  void SetIo(std::unique_ptr<ProcessIo> io);
+  // CloseIO{stdin}: now, or as soon as the stdio is set (ctr may send CloseIO for an exec before Start).
+  void CloseStdin();
+
   std::string exec_spec_json;  // exec processes: the OCI Process, until Start runs it
 
  private:
@@ -66,6 +87,11 @@ class Process {
   uint32_t exit_status_ = 0;
   Timestamp exited_at_;
   bool aborted_ = false;
+  bool holding_exits_ = true;  // until the create/start is published
+  bool starting_ = false;      // between BeginStart and EndStart
+  std::optional<HeldExit> held_exit_;
+  std::unique_ptr<ProcessIo> io_;
+  bool close_stdin_ = false;  // CloseIO came before the stdio existed
 };
 
 }  // namespace berth::shim

@@ -24,13 +24,13 @@ void SetNonBlocking(int fd) {
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-// Waits for `events` on fd or for a cancel eventfd (-1: none); false when cancelled or on a poll error.
-bool WaitReady(int fd, short events, int cancel_fd, int cancel2_fd = -1) {
+// Waits for `events` on fd or for the cancel eventfd; false when cancelled or on a poll error.
+bool WaitReady(int fd, short events, int cancel_fd) {
   while (true) {
-    pollfd fds[3] = {{fd, events, 0}, {cancel_fd, POLLIN, 0}, {cancel2_fd, POLLIN, 0}};
-    int n = ::poll(fds, 3, -1);
+    pollfd fds[2] = {{fd, events, 0}, {cancel_fd, POLLIN, 0}};
+    int n = ::poll(fds, 2, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 || fds[1].revents != 0 || fds[2].revents != 0) return false;
+    if (n < 0 || fds[1].revents != 0) return false;
     if (fds[0].revents != 0) return true;
   }
 }
@@ -104,11 +104,25 @@ void ProcessIo::ReleaseProcessSide() {
 
 void ProcessIo::CopyStdin(int dst) {
   char buf[32 * 1024];
+  // After CloseIO, what the client wrote before it is still copied: ctr sends CloseIO as soon as its own
+  // stdin ends, when its last bytes may still sit in the FIFO. Draining reads until the FIFO is empty.
+  bool draining = false;
   while (true) {
-    if (!WaitReady(stdin_fifo_.get(), POLLIN, cancel_.get(), stdin_cancel_.get())) break;
+    if (!draining) {
+      pollfd fds[3] = {{stdin_fifo_.get(), POLLIN, 0}, {cancel_.get(), POLLIN, 0}, {stdin_cancel_.get(), POLLIN, 0}};
+      int ready = ::poll(fds, 3, -1);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0 || fds[1].revents != 0) break;
+      if (fds[2].revents != 0) {
+        draining = true;
+      } else if (fds[0].revents == 0) {
+        continue;
+      }
+    }
     ssize_t n = ::read(stdin_fifo_.get(), buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) break;  // the client closed its end
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN && !draining) continue;
+    if (n <= 0) break;  // the client closed its end, or (draining) nothing is left
     if (!WriteAll(dst, buf, static_cast<size_t>(n), cancel_.get())) break;
   }
   // The container sees EOF on stdin once the pipe's write end is gone.
@@ -116,7 +130,7 @@ void ProcessIo::CopyStdin(int dst) {
 }
 
 void ProcessIo::CloseStdin() {
-  // The copy thread stops and closes the pipe's write end: the process reads EOF.
+  // The copy thread drains the FIFO, then closes the pipe's write end: the process reads all, then EOF.
   uint64_t one = 1;
   (void)!::write(stdin_cancel_.get(), &one, sizeof one);
 }

@@ -33,7 +33,7 @@ class ProcessIo {
   // Terminal processes: start copying between the FIFOs and the pty master.
   absl::Status AttachConsole(UniqueFd master);
   absl::Status Resize(uint32_t width, uint32_t height);
-  // Closes the process's stdin (CloseIO{stdin: true}).
+  // Closes the process's stdin (CloseIO{stdin: true}) once what the client already wrote is copied.
   void CloseStdin();
   // Waits (bounded) until the terminal output has been copied to the end, so it arrives before the exit status.
   void WaitOutput(std::chrono::milliseconds timeout);
@@ -48,7 +48,7 @@ class ProcessIo {
   UniqueFd stdout_fifo_, stderr_fifo_;
   UniqueFd master_;
   UniqueFd cancel_;        // eventfd: stops both copy threads
-  UniqueFd stdin_cancel_;  // eventfd: CloseIO, stops the stdin copy
+  UniqueFd stdin_cancel_;  // eventfd: CloseIO, the stdin copy drains the FIFO and stops
   std::thread stdin_thread_, output_thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -31,6 +31,22 @@ TEST(ProcessTest, ExitBeforeStartReturnsLeavesItStopped) {
   EXPECT_EQ(p.status(), TaskStatus::kStopped);
 }
 
+TEST(ProcessTest, ExitsAreHeldUntilTheStartIsPublished) {
+  Process p("c1", "e1", {});
+  // A new process holds its exit until its create/start has been published.
+  EXPECT_TRUE(p.HoldExit(0, {.seconds = 3}));
+  auto held = p.EndStart();
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(held->at.seconds, 3);
+  EXPECT_FALSE(p.EndStart().has_value());  // handed over once
+  EXPECT_FALSE(p.HoldExit(0, {}));         // reported at once from now on
+  // The init's Start holds exits again, and only one start is under way at a time.
+  ASSERT_TRUE(p.BeginStart().ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(p.BeginStart()));
+  EXPECT_TRUE(p.HoldExit(137, {}));
+  EXPECT_EQ(p.EndStart()->wait_status, 137);
+}
+
 TEST(ProcessTest, WaitBlocksUntilExitOrDeadline) {
   Process p("c1", "", {});
   ASSERT_TRUE(p.MarkCreated(10).ok());

@@ -108,6 +108,8 @@ absl::StatusOr<pid_t> Reaper::Spawn(const SpawnOptions& options) {
     // Our fds are all close-on-exec and above 2 (the daemon's 0-2 are /dev/null), so dup2 always clears the flag.
     posix_spawn_file_actions_adddup2(&actions, fd, target);
   }
+  // Only stdio reaches runc (and through it the container), even an fd some library opened without O_CLOEXEC.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   sigset_t empty, defaults;
   sigemptyset(&empty);
   sigemptyset(&defaults);

@@ -5,10 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "base/close_on_exec.h"
 #include "base/status.h"
 #include "nlohmann/json.hpp"
 
@@ -55,7 +55,9 @@ Runc::Runc(Reaper* reaper, std::string root, std::string log_path, std::string b
     : reaper_(reaper), root_(std::move(root)), log_path_(std::move(log_path)), binary_(std::move(binary)) {}
 
 std::string Runc::LastLoggedError() const {
-  std::ifstream in(log_path_);
+  absl::StatusOr<std::string> log = ReadSmallFile(log_path_, 64 << 20);
+  if (!log.ok()) return "";
+  std::istringstream in(*log);
   std::string line, last;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
@@ -178,7 +180,8 @@ absl::StatusOr<std::string> Runc::Stats(const std::string& id) {
 
 absl::StatusOr<pid_t> ReadPidFile(const std::string& path) {
   for (int attempt = 0; attempt < 50; ++attempt) {
-    std::ifstream in(path);
+    absl::StatusOr<std::string> text = ReadSmallFile(path);
+    std::istringstream in(text.ok() ? *text : "");
     pid_t pid = 0;
     if (in >> pid && pid > 0) return pid;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -22,7 +22,7 @@ constexpr char kSocketDir[] = "/run/containerd/s";
 absl::Status WriteAddressFile(const std::string& bundle, const std::string& address) {
   std::string tmp = bundle + "/.address", path = bundle + "/address";
   ::unlink(tmp.c_str());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_SYNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
   if (::write(fd.get(), address.data(), address.size()) != static_cast<ssize_t>(address.size())) {
     return ErrnoStatus(errno, "write", tmp);

@@ -7,8 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
-
 #include "base/log.h"
 #include "base/scope_guard.h"
 #include "base/status.h"
@@ -58,18 +56,20 @@ absl::StatusOr<pid_t> TaskService::Launch(
     const std::shared_ptr<Process>& process,
     const std::function<absl::Status(const std::string& console, const ProcessFds&)>& run,
     const std::string& pid_file) {
-  ASSIGN_OR_RETURN(process->io, ProcessIo::Open(process->stdio()));
+  ASSIGN_OR_RETURN(std::unique_ptr<ProcessIo> opened, ProcessIo::Open(process->stdio()));
+  process->SetIo(std::move(opened));
+  ProcessIo* io = process->io();
   std::unique_ptr<ConsoleSocket> console;
   if (process->stdio().terminal) {
     ASSIGN_OR_RETURN(console, ConsoleSocket::Create());
   }
   ::unlink(pid_file.c_str());
-  RETURN_IF_ERROR(run(console ? console->path() : "", process->io->fds()));
+  RETURN_IF_ERROR(run(console ? console->path() : "", io->fds()));
   if (console) {
     ASSIGN_OR_RETURN(UniqueFd master, console->ReceiveMaster(kConsoleTimeout));
-    RETURN_IF_ERROR(process->io->AttachConsole(std::move(master)));
+    RETURN_IF_ERROR(io->AttachConsole(std::move(master)));
   }
-  process->io->ReleaseProcessSide();
+  io->ReleaseProcessSide();
   ASSIGN_OR_RETURN(pid_t pid, ReadPidFile(pid_file));
   RETURN_IF_ERROR(process->MarkCreated(pid));
   // Watched only now, but no exit is lost: one that came first waits in the reaper's unclaimed table.
@@ -78,10 +78,22 @@ absl::StatusOr<pid_t> TaskService::Launch(
 }
 
 void TaskService::OnExit(const std::shared_ptr<Process>& process, int wait_status) {
-  // A terminal's last output is copied before the exit is reported, so clients see all of it.
-  if (process->io != nullptr && process->stdio().terminal) process->io->WaitOutput(std::chrono::seconds(2));
-  uint32_t code = ExitStatusFromWaitStatus(wait_status);
   Timestamp at = Timestamp::Now();
+  // While its create/start is being published the exit waits; EndStart reports it after.
+  if (process->HoldExit(wait_status, at)) return;
+  ReportExit(process, wait_status, at);
+}
+
+void TaskService::EndStart(const std::shared_ptr<Process>& process) {
+  if (auto held = process->EndStart()) ReportExit(process, held->wait_status, held->at);
+}
+
+void TaskService::ReportExit(const std::shared_ptr<Process>& process, int wait_status, Timestamp at) {
+  // A terminal's last output is copied before the exit is reported, so clients see all of it.
+  if (ProcessIo* io = process->io(); io != nullptr && process->stdio().terminal) {
+    io->WaitOutput(std::chrono::seconds(2));
+  }
+  uint32_t code = ExitStatusFromWaitStatus(wait_status);
   if (!process->MarkExited(code, at)) return;
   std::string id;
   {
@@ -110,6 +122,8 @@ absl::StatusOr<std::string> TaskService::Create(const ttrpc::CallContext&, std::
   ScopeGuard unmount([&] { IgnoreError(UnmountAll(rootfs), "undoing a failed create"); });
   auto runc = std::make_unique<Runc>(reaper_, RuncRootForBundle(req.bundle), req.bundle + "/log.json");
   auto process = std::make_shared<Process>(req.id, "", req.stdio);
+  // An exit before /tasks/create is published is held until then (the process starts out holding exits).
+  ScopeGuard end_start([&] { EndStart(process); });
   std::string pid_file = req.bundle + "/init.pid";
   auto pid = Launch(
       process,
@@ -141,6 +155,9 @@ absl::StatusOr<std::string> TaskService::Create(const ttrpc::CallContext&, std::
 absl::StatusOr<std::string> TaskService::Start(const ttrpc::CallContext&, std::string_view payload) {
   ASSIGN_OR_RETURN(ProcessRequest req, ProcessRequest::Decode(payload));
   ASSIGN_OR_RETURN(auto process, Find(req.id, req.exec_id));
+  // The process's exit, if it comes before the start is published, is reported after it (on every path).
+  RETURN_IF_ERROR(process->BeginStart());
+  ScopeGuard end_start([&] { EndStart(process); });
   if (!process->is_init()) {
     RETURN_IF_ERROR(StartExec(process));
     publisher_->Publish(TaskExecStartedEvent(req.id, req.exec_id, static_cast<uint32_t>(process->pid())));

@@ -56,7 +56,12 @@ class TaskService {
   absl::StatusOr<pid_t> Launch(const std::shared_ptr<Process>& process,
                                const std::function<absl::Status(const std::string& console, const ProcessFds&)>& run,
                                const std::string& pid_file);
+  // The reaper's callback: holds the exit while the process's create/start is being published.
   void OnExit(const std::shared_ptr<Process>& process, int wait_status);
+  // The create/start is published: reports an exit held meanwhile.
+  void EndStart(const std::shared_ptr<Process>& process);
+  // Records the exit and publishes /tasks/exit.
+  void ReportExit(const std::shared_ptr<Process>& process, int wait_status, Timestamp at);
 
   const std::string ns_;
   Reaper* reaper_;

@@ -6,6 +6,7 @@
 #include "base/status.h"
 #include "shim/events.h"
 #include "shim/stats.h"
+#include "shim/stats_v2.h"
 #include "shim/task_service.h"
 
 namespace berth::shim {
@@ -54,7 +55,9 @@ absl::StatusOr<std::string> TaskService::Stats(const ttrpc::CallContext&, std::s
   ASSIGN_OR_RETURN(ProcessRequest req, ProcessRequest::Decode(payload));
   ASSIGN_OR_RETURN(auto init, Find(req.id, ""));
   ASSIGN_OR_RETURN(std::string json, runc_->Stats(req.id));
-  ASSIGN_OR_RETURN(Any metrics, MetricsFromRuncStats(json));
+  static const bool v2 = CgroupV2Host();
+  ASSIGN_OR_RETURN(Any metrics, v2 ? MetricsV2FromRuncStats(json, ReadMemoryEvents(init->pid()))
+                                   : MetricsFromRuncStats(json));
   return EncodeStatsResponse(metrics);
 }
 
@@ -85,15 +88,16 @@ absl::StatusOr<std::string> TaskService::Update(const ttrpc::CallContext&, std::
 absl::StatusOr<std::string> TaskService::ResizePty(const ttrpc::CallContext&, std::string_view payload) {
   ASSIGN_OR_RETURN(ResizePtyRequest req, ResizePtyRequest::Decode(payload));
   ASSIGN_OR_RETURN(auto process, Find(req.id, req.exec_id));
-  if (process->io == nullptr) return absl::FailedPreconditionError(fmt::format("process {} has no io", process->name()));
-  RETURN_IF_ERROR(process->io->Resize(req.width, req.height));
+  ProcessIo* io = process->io();
+  if (io == nullptr) return absl::FailedPreconditionError(fmt::format("process {} has no io", process->name()));
+  RETURN_IF_ERROR(io->Resize(req.width, req.height));
   return std::string();
 }
 
 absl::StatusOr<std::string> TaskService::CloseIO(const ttrpc::CallContext&, std::string_view payload) {
   ASSIGN_OR_RETURN(CloseIORequest req, CloseIORequest::Decode(payload));
   ASSIGN_OR_RETURN(auto process, Find(req.id, req.exec_id));
-  if (req.stdin && process->io != nullptr) process->io->CloseStdin();
+  if (req.stdin) process->CloseStdin();
   return std::string();
 }
 

@@ -1,6 +1,7 @@
 #include "ttrpc/server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +27,11 @@ void Server::Register(const std::string& service, const std::string& method, Met
 
 absl::Status Server::Serve(UniqueFd listener) {
   if (!listener.valid()) return absl::InvalidArgumentError("ttrpc server: no listening socket");
+  // A listener inherited across exec (the shim's fd 3) comes without close-on-exec; nothing we spawn needs it.
+  int flags = ::fcntl(listener.get(), F_GETFD);
+  if (flags < 0 || ::fcntl(listener.get(), F_SETFD, flags | FD_CLOEXEC) != 0) {
+    return ErrnoStatus(errno, "set close-on-exec on", "the ttrpc listener");
+  }
   listener_ = std::move(listener);
   accept_thread_ = std::thread([this] { AcceptLoop(); });
   return absl::OkStatus();

@@ -157,5 +157,34 @@ TEST_F(DfTest, RootReturnsToEmptySizeOnceImagesAreRemovedAndGcRan) {
   ExpectTotalMatchesDu(after);
 }
 
+// An image removed while a container still uses its snapshot: the container holds the snapshot and, through
+// its parents, the image's layers; gc frees none of them.
+TEST_F(DfTest, ContainerHoldsItsSnapshotAfterItsImageIsRemoved) {
+  GeneratedImage image;
+  const std::string ref = PullImage("df-container", &image);
+  ASSERT_CTR_OK(ctr().Run({"containers", "create", "--snapshotter", "overlayfs", ref, "df-holder"}));
+  ASSERT_CTR_OK(ctr().Run({"images", "rm", ref}));
+  ASSERT_TRUE(Berth({"gc"}).ok());
+
+  nlohmann::json report = Df();
+  std::vector<nlohmann::json> own = Where(report, "key", "overlayfs/df-holder");
+  ASSERT_EQ(own.size(), 1u) << report.dump(1);
+  EXPECT_EQ(own[0]["category"], "snapshots");
+  EXPECT_THAT(own[0]["holders"].get<std::vector<std::string>>(), Contains("container df-holder"));
+  EXPECT_FALSE(own[0]["reclaimable"].get<bool>());
+  int layers = 0;
+  for (const auto& e : Where(report, "category", "snapshots")) {
+    if (e["kind"] != "layer") continue;
+    ++layers;
+    EXPECT_THAT(e["holders"].get<std::vector<std::string>>(), Contains("container df-holder")) << e.dump();
+    EXPECT_FALSE(e["reclaimable"].get<bool>()) << e.dump();
+  }
+  EXPECT_EQ(layers, 2);
+  RunResult table = Berth({"df"});
+  ASSERT_TRUE(table.ok()) << table.Describe();
+  EXPECT_THAT(table.out, HasSubstr("container df-holder"));
+  ASSERT_CTR_OK(ctr().Run({"containers", "rm", "df-holder"}));
+}
+
 }  // namespace
 }  // namespace berth::testing

@@ -50,6 +50,21 @@ TEST_F(FsckTest, CleanStoreExitsZero) {
   EXPECT_THAT(r.out, HasSubstr("0 problems"));
 }
 
+// Issue 5: every fsck run ends in one summary line in berthd's log, with its counts and duration.
+TEST_F(FsckTest, DaemonLogsOneSummaryLinePerRun) {
+  GeneratedImage image;
+  PullImage("fsck-log", &image);
+  const size_t log_before = ReadFileOrDie(daemon_.log_path()).size();
+  ASSERT_EQ(Berth({"fsck"}).exit_code, 0);
+  std::vector<std::string> summaries;
+  for (const std::string& line : Lines(ReadFileOrDie(daemon_.log_path()).substr(log_before))) {
+    if (line.find("fsck: ") != std::string::npos) summaries.push_back(line);
+  }
+  ASSERT_EQ(summaries.size(), 1u) << daemon_.LogTail();
+  EXPECT_THAT(summaries[0], HasSubstr(std::to_string(image.BlobDigests().size()) +
+                                      " blobs and 2 snapshots checked, 0 problems, 0 repaired, 0 remaining in "));
+}
+
 TEST_F(FsckTest, FlippedByteInBlobIsNamedThenRefetchedFromTheRegistry) {
   GeneratedImage image;
   const std::string ref = PullImage("fsck-flip", &image);

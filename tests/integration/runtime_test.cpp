@@ -82,10 +82,13 @@ TEST_F(RuntimeManagerTest, KilledShimIsReportedStoppedAndCleanedUp) {
   auto ps = Berth({"ps", "-a"});
   ASSERT_TRUE(ps.ok()) << ps.Describe();
   EXPECT_THAT(RowWithKey(ps.out, "k1"), HasSubstr("Exited (137)"));
+  EXPECT_THAT(RowWithKey(ps.out, "k1"), HasSubstr(", shim died")) << ps.out;
 
   // The recorded exit survives a restart, and the container runs again once its task is deleted.
   ASSERT_TRUE(daemon_.Restart());
   EXPECT_EQ(TaskStatus("k1"), "STOPPED");
+  EXPECT_THAT(RowWithKey(Berth({"ps", "-a"}).out, "k1"), HasSubstr("Exited (137)"));
+  EXPECT_THAT(RowWithKey(Berth({"ps", "-a"}).out, "k1"), HasSubstr("shim died"));
   ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "k1"}));
   ASSERT_CTR_OK(ctr().Run({"tasks", "start", "-d", "k1"}));
   EXPECT_EQ(TaskStatus("k1"), "RUNNING");

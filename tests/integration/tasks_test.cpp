@@ -1,6 +1,9 @@
 // tasks.v1.Tasks through the stock ctr on berthd's runtime manager: foreground, detached and terminal runs, exec,
 // pause/resume, metrics, kill, delete, and what ctr prints and exits with.
 
+#include <sys/wait.h>
+
+#include <map>
 #include <thread>
 
 #include "tests/integration/runtime_fixture.h"
@@ -11,6 +14,46 @@ namespace {
 using ::testing::HasSubstr;
 
 using TasksTest = RuntimeTest;
+
+// One line of `ctr events`: "<time> <namespace> <topic> <event as JSON>".
+struct EventLine {
+  std::string topic, json;
+};
+
+std::vector<EventLine> ParseEvents(const std::string& log) {
+  std::vector<EventLine> events;
+  for (const auto& line : Lines(log)) {
+    size_t topic = line.find(" /");
+    if (topic == std::string::npos) continue;
+    size_t end = line.find(' ', topic + 1);
+    if (end == std::string::npos) continue;
+    events.push_back({line.substr(topic + 1, end - topic - 1), line.substr(end + 1)});
+  }
+  return events;
+}
+
+// The string value of "key":"..." in an event's JSON ("" if absent). `"id":"` does not match inside
+// `"container_id":"`.
+std::string JsonField(const std::string& json, const std::string& key) {
+  std::string needle = "\"" + key + "\":\"";
+  size_t at = json.find(needle);
+  if (at == std::string::npos) return "";
+  at += needle.size();
+  return json.substr(at, json.find('"', at) - at);
+}
+
+// 4 MiB that no shorter pattern repeats: a dropped, doubled or reordered chunk changes the digest.
+std::string NoisyBytes(size_t size) {
+  std::string data(size, '\0');
+  uint64_t x = 88172645463325252ull;
+  for (auto& c : data) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  return data;
+}
 
 TEST_F(TasksTest, RunRmPrintsOutputAndExitsWithTheProcessStatus) {
   auto hi = Run({"--rm", kBusybox, "hi", "echo", "hi"});
@@ -113,12 +156,10 @@ TEST_F(TasksTest, EventsShowTheLifecycle) {
       },
       std::chrono::seconds(10)))
       << log;
-  // In containerd's order. (/tasks/start is left out of the sequence: for a process as short as `true` the
-  // shim's reaper may publish /tasks/exit before Start publishes /tasks/start; both must be there.)
-  EXPECT_THAT(log, HasSubstr("/tasks/start"));
+  // In containerd's order, /tasks/start before /tasks/exit even for a process as short as `true`.
   size_t last = 0;
-  for (const char* topic : {"/snapshot/prepare", "/containers/create", "/tasks/create", "/tasks/exit",
-                            "/tasks/delete", "/snapshot/remove", "/containers/delete"}) {
+  for (const char* topic : {"/snapshot/prepare", "/containers/create", "/tasks/create", "/tasks/start",
+                            "/tasks/exit", "/tasks/delete", "/snapshot/remove", "/containers/delete"}) {
     size_t at = log.find(topic);
     EXPECT_NE(at, std::string::npos) << topic << " missing in\n" << log;
     if (at == std::string::npos) continue;
@@ -130,6 +171,94 @@ TEST_F(TasksTest, EventsShowTheLifecycle) {
   EXPECT_THAT(filtered, HasSubstr("/tasks/start"));
   EXPECT_EQ(filtered.find("/tasks/create"), std::string::npos) << filtered;
   EXPECT_EQ(filtered.find("/containers/"), std::string::npos) << filtered;
+}
+
+TEST_F(TasksTest, StartAndExecStartedAlwaysPrecedeTheExit) {
+  std::string error;
+  std::string path = scratch_.Join("events.log");
+  auto events = ctr().Start({"events"}, path, &error);
+  ASSERT_TRUE(events) << error;
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // subscribed before the first run
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "host", "sleep", "1000"}));
+  // `true` exits at once: its exit often reaches the shim before the Start call that ran it has returned.
+  constexpr int kExecs = 30, kRuns = 5;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kExecs; ++i) {
+    ids.push_back("x" + std::to_string(i));
+    ASSERT_CTR_OK(ctr().Run({"tasks", "exec", "--exec-id", ids.back(), "host", "true"}));
+  }
+  for (int i = 0; i < kRuns; ++i) {
+    ids.push_back("quick" + std::to_string(i));
+    ASSERT_CTR_OK(Run({"--rm", kBusybox, ids.back(), "true"}));
+  }
+  // Per process (exec id, or container id for an init): where its start and its exit are in the stream.
+  std::map<std::string, size_t> started, exited;
+  std::vector<EventLine> seen;
+  auto complete = [&] {
+    seen = ParseEvents(TailOfFile(path, 8 << 20));
+    started.clear();
+    exited.clear();
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (seen[i].topic == "/tasks/exec-started") started.emplace(JsonField(seen[i].json, "exec_id"), i);
+      if (seen[i].topic == "/tasks/start") started.emplace(JsonField(seen[i].json, "container_id"), i);
+      if (seen[i].topic == "/tasks/exit") exited.emplace(JsonField(seen[i].json, "id"), i);
+    }
+    for (const auto& id : ids) {
+      if (started.count(id) == 0 || exited.count(id) == 0) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(WaitFor(complete, std::chrono::seconds(10))) << TailOfFile(path);
+  for (const auto& id : ids) {
+    if (started.count(id) == 0 || exited.count(id) == 0) {
+      ADD_FAILURE() << id << ": start or exit event missing";
+      continue;
+    }
+    EXPECT_LT(started[id], exited[id]) << id << ": /tasks/exit (event " << exited[id]
+                                       << ") came before its start (event " << started[id] << ")\n"
+                                       << TailOfFile(path);
+  }
+}
+
+TEST_F(TasksTest, LargeStdinArrivesWholeThroughRunAndExec) {
+  const std::string data = NoisyBytes(4 << 20);
+  // busybox sha256sum prints "<hex>  -".
+  const std::string want = Sha256Digest(data).substr(std::string("sha256:").size()) + "  -\n";
+  // ctr sends CloseIO as soon as its own stdin ends, while the last bytes may still be in the FIFO.
+  for (int i = 0; i < 3; ++i) {
+    auto r = Run({"--rm", kBusybox, "in" + std::to_string(i), "busybox", "sha256sum"}, kBerthRuntime,
+                 {.stdin_data = data});
+    ASSERT_CTR_OK(r);
+    EXPECT_EQ(r.out, want) << "ctr run, attempt " << i;
+  }
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "host", "sleep", "1000"}));
+  for (int i = 0; i < 3; ++i) {
+    auto r = ctr().Run({"tasks", "exec", "--exec-id", "in" + std::to_string(i), "host", "busybox", "sha256sum"},
+                       {.stdin_data = data});
+    ASSERT_CTR_OK(r);
+    EXPECT_EQ(r.out, want) << "ctr tasks exec, attempt " << i;
+  }
+  auto count = ctr().Run({"tasks", "exec", "--exec-id", "count", "host", "busybox", "wc", "-c"}, {.stdin_data = data});
+  ASSERT_CTR_OK(count);
+  EXPECT_EQ(count.out, std::to_string(data.size()) + "\n");
+}
+
+TEST_F(TasksTest, AttachSeesTheOutputOfADetachedTask) {
+  // Four seconds of ticks, then exit 3: `ctr tasks attach` sees the ticks written after it attached, the
+  // last line, and returns the task's exit status.
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "att", "sh", "-c",
+                     "i=0; while [ $i -lt 20 ]; do echo tick-$i; i=$((i+1)); sleep 0.2; done; echo done; exit 3"}));
+  std::string error;
+  std::string log = scratch_.Join("attach.log");
+  auto attach = ctr().Start({"tasks", "attach", "att"}, log, &error);
+  ASSERT_TRUE(attach) << error;
+  std::optional<int> status = attach->Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status) << "ctr tasks attach still running after the task ended\n" << TailOfFile(log);
+  std::string out = TailOfFile(log);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 3) << DescribeWaitStatus(*status) << "\n" << out;
+  EXPECT_THAT(out, HasSubstr("tick-19\ndone\n"));
+  // ctr deletes the task it attached to once it exited.
+  EXPECT_EQ(TaskStatus("att"), "");
 }
 
 TEST_F(TasksTest, EventsFromImagesAndNamespaces) {

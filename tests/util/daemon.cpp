@@ -145,6 +145,7 @@ std::vector<std::string> Daemon::Command() const {
   std::string error;
   Child::Options child_options;
   child_options.log_path = log_path_;
+  child_options.env = options_.env;
   if (!options_.path_prefix.empty()) {
     child_options.env["PATH"] = options_.path_prefix + ":" + EnvOr("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
   }

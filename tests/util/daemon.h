@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,8 @@ class Daemon {
     std::string path_prefix{};
     // berthd only: flags appended to its command line (e.g. {"--metrics-address", "127.0.0.1:PORT"}).
     std::vector<std::string> extra_args{};
+    // Added to the daemon's environment (e.g. {"BERTH_FAULT_GC_PAUSE_US", "500"} for crash tests).
+    std::map<std::string, std::string> env{};
   };
 
   // Makes the temp dir; does not start the process.

@@ -43,4 +43,8 @@ absl::StatusOr<std::string> ResolveShimBinary(const std::string& runtime_name) {
       fmt::format("runtime \"{}\" binary not installed \"{}\": file does not exist", runtime_name, *name));
 }
 
+bool IsBerthShim(const std::string& binary) {
+  return std::filesystem::path(binary).filename() == "containerd-shim-berth-v1";
+}
+
 }  // namespace berth::runtime

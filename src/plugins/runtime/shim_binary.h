@@ -14,4 +14,7 @@ absl::StatusOr<std::string> ResolveShimBinary(const std::string& runtime_name);
 // "io.containerd.runc.v2" → "containerd-shim-runc-v2".
 absl::StatusOr<std::string> ShimBinaryName(const std::string& runtime_name);
 
+// Whether BINARY is berth's own shim, whose Delete already leaves nothing for its `delete` action to clean.
+bool IsBerthShim(const std::string& binary);
+
 }  // namespace berth::runtime

@@ -228,9 +228,13 @@ absl::StatusOr<taskapi::DeleteResponse> TaskManager::Delete(const std::string& n
   absl::Status s = task->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(3));
   if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
   task->Detach();
-  // As containerd after every shim disconnect: the shim's own cleanup (runc delete, unmount), then ours.
-  auto cleaned = RunDeleteAction(*task);
-  if (!cleaned.ok()) log::Warn("task {}/{}: shim delete action: {}", ns, id, cleaned.status().ToString());
+  // As containerd after every shim disconnect: the shim's own cleanup (runc delete, unmount), then ours. Our
+  // own shim's Delete has just done exactly that cleanup, so its delete action (one more shim and runc exec,
+  // a good part of a short task's life) is skipped.
+  if (!IsBerthShim(task->shim_binary())) {
+    auto cleaned = RunDeleteAction(*task);
+    if (!cleaned.ok()) log::Warn("task {}/{}: shim delete action: {}", ns, id, cleaned.status().ToString());
+  }
   watcher_->Unwatch(task->log_token_);
   absl::Status removed = task->bundle().Remove();
   {

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "core/containers/containers.h"
 #include "events/exchange.h"
+#include "plugins/runtime/stop_reason.h"
 #include "plugins/runtime/task.h"
 #include "plugins/runtime/watcher.h"
 #include "ttrpc/server.h"
@@ -77,6 +78,7 @@ class TaskManager {
 
   TaskManagerOptions options_;
   std::string self_exe_;
+  std::unique_ptr<StopReasonRecorder> stop_reasons_;  // fed by the events server: declared before it
   std::unique_ptr<ttrpc::Server> events_server_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Task>> tasks_;  // (ns, id)

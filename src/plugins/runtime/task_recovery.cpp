@@ -196,9 +196,11 @@ absl::Status TaskManager::ServeEvents() {
   if (::chmod(path.c_str(), 0600) != 0) return ErrnoStatus(errno, "chmod", path);
   events_server_ = std::make_unique<ttrpc::Server>(ttrpc::Server::Options{.require_same_uid = true});
   events::Exchange* exchange = options_.exchange;
+  stop_reasons_ = std::make_unique<StopReasonRecorder>(TasksRoot());
   events_server_->Register(
       "containerd.services.events.ttrpc.v1.Events", "Forward",
-      [exchange](const ttrpc::CallContext& ctx, std::string_view payload) -> absl::StatusOr<std::string> {
+      [exchange, stop_reasons = stop_reasons_.get()](const ttrpc::CallContext& ctx,
+                                                     std::string_view payload) -> absl::StatusOr<std::string> {
         containerd::services::events::v1::ForwardRequest request;
         if (!request.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
           return absl::InvalidArgumentError("Forward: unreadable ForwardRequest");
@@ -207,6 +209,8 @@ absl::Status TaskManager::ServeEvents() {
         std::string ns = e.namespace_().empty()
                              ? ttrpc::MetadataValue(ctx.metadata, "containerd-namespace-ttrpc")
                              : e.namespace_();
+        // Before the event goes out: whoever reacts to a /tasks/exit finds the task's stop reason recorded.
+        stop_reasons->Observe(ns, e.topic(), e.event().value());
         RETURN_IF_ERROR(exchange->Forward({.timestamp = FromTimestamp(e.timestamp()),
                                            .ns = ns,
                                            .topic = e.topic(),

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "base/close_on_exec.h"
 #include "base/status.h"
 #include "fmt/format.h"
 
@@ -131,6 +132,10 @@ absl::StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::filesystem::pa
   RETURN_IF_ERROR(LmdbStatus(mdb_env_set_maxreaders(raw, kMaxReaders), "set max readers"));
   RETURN_IF_ERROR(
       LmdbStatus(mdb_env_open(raw, dir.c_str(), MDB_NOTLS, 0600), fmt::format("open {}", dir.string())));
+  // LMDB opens data.mdb without O_CLOEXEC: every shim and runc we spawn would inherit it (and lock.mdb, if an
+  // LMDB build opens that one without it too).
+  RETURN_IF_ERROR(WithContext(SetCloseOnExecForOpenFiles({dir / "data.mdb", dir / "lock.mdb"}),
+                              fmt::format("open {}", dir.string())));
   // Reader slots of processes killed with -9 would otherwise stay taken and pin old pages.
   int dead = 0;
   RETURN_IF_ERROR(LmdbStatus(mdb_reader_check(raw, &dead), "check readers"));
