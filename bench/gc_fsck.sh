@@ -161,4 +161,5 @@ b=$(echo "${t[half_berthd]}" | med)
 c=$(echo "${t[half_containerd]}" | med)
 printf 'gc freeing half of the store (ctr images rm --sync), median of %d: berthd %.3fs  containerd %.3fs  ratio %.2f\n' \
   "$runs" "$b" "$c" "$(echo "$b / $c" | bc -l)"
+echo "  each run (s): berthd ${t[half_berthd]}; containerd ${t[half_containerd]}"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -25,8 +25,12 @@ using gc::ResourceType;
 
 constexpr std::string_view kNoRecord = "no namespace records it and no ingest expects it";
 
-// BERTH_FAULT_GC_PAUSE_US (gc_collector.h): zero unless set to a positive number, at most 1 s.
+// BERTH_FAULT_GC_PAUSE_US (gc_collector.h): zero unless set to a positive number, at most 1 s. A failpoint: only
+// builds with tests (BERTH_TESTS, which defines BERTH_FAILPOINTS) have it.
 absl::Duration FaultPauseFromEnv() {
+#ifndef BERTH_FAILPOINTS
+  return absl::ZeroDuration();
+#endif
   const char* v = std::getenv("BERTH_FAULT_GC_PAUSE_US");
   if (v == nullptr) return absl::ZeroDuration();
   int64_t us = 0;

@@ -6,8 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/status.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "shim/json_fields.h"
 #include "ttrpc/protowire.h"
 
 namespace berth::shim {
@@ -15,19 +17,6 @@ namespace {
 
 using nlohmann::json;
 using protowire::Writer;
-
-uint64_t U64(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return 0;
-  return it->is_number_unsigned() ? it->get<uint64_t>()
-                                  : static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()));
-}
-
-const json& Sub(const json& j, const char* key) {
-  static const json empty = json::object();
-  auto it = j.find(key);
-  return (it != j.end() && it->is_object()) ? *it : empty;
-}
 
 // memory.stat keys in the order of MemoryStat's fields 1..31.
 constexpr const char* kMemoryStatKeys[] = {
@@ -39,13 +28,13 @@ constexpr const char* kMemoryStatKeys[] = {
 
 std::string MemoryStat(const json& mem) {
   Writer w;
-  const json& raw = Sub(mem, "raw");
-  for (int i = 0; i < static_cast<int>(std::size(kMemoryStatKeys)); ++i) w.Uint(i + 1, U64(raw, kMemoryStatKeys[i]));
-  uint64_t usage = U64(Sub(mem, "usage"), "usage"), limit = U64(Sub(mem, "usage"), "limit");
+  const json& raw = JsonObject(mem, "raw");
+  for (int i = 0; i < static_cast<int>(std::size(kMemoryStatKeys)); ++i) w.Uint(i + 1, JsonU64(raw, kMemoryStatKeys[i]));
+  uint64_t usage = JsonU64(JsonObject(mem, "usage"), "usage"), limit = JsonU64(JsonObject(mem, "usage"), "limit");
   w.Uint(32, usage);
   w.Uint(33, limit);
   // runc reports swap as memory+swap (the v1 meaning); containerd's v2 figures are swap alone.
-  uint64_t swap_usage = U64(Sub(mem, "swap"), "usage"), swap_limit = U64(Sub(mem, "swap"), "limit");
+  uint64_t swap_usage = JsonU64(JsonObject(mem, "swap"), "usage"), swap_limit = JsonU64(JsonObject(mem, "swap"), "limit");
   w.Uint(34, swap_usage >= usage ? swap_usage - usage : swap_usage);
   w.Uint(35, swap_limit == UINT64_MAX || swap_limit < limit ? swap_limit : swap_limit - limit);
   return w.Take();
@@ -73,30 +62,25 @@ bool CgroupV2Host() {
 }
 
 absl::StatusOr<Any> MetricsV2FromRuncStats(std::string_view runc_events_json, std::string_view memory_events_text) {
-  json root = json::parse(runc_events_json.begin(), runc_events_json.end(), nullptr, /*allow_exceptions=*/false);
-  if (!root.is_object()) {
-    return absl::InternalError(fmt::format("runc events --stats: not a JSON object: {}",
-                                           std::string(runc_events_json.substr(0, 200))));
-  }
-  const json& data = Sub(root, "data");
+  ASSIGN_OR_RETURN(const json data, RuncStatsData(runc_events_json));
   Writer pids;
-  pids.Uint(1, U64(Sub(data, "pids"), "current"));
-  pids.Uint(2, U64(Sub(data, "pids"), "limit"));
+  pids.Uint(1, JsonU64(JsonObject(data, "pids"), "current"));
+  pids.Uint(2, JsonU64(JsonObject(data, "pids"), "limit"));
   // runc keeps nanoseconds; cpu.stat (and containerd's v2 figures) are microseconds.
-  const json& usage = Sub(Sub(data, "cpu"), "usage");
-  const json& throttling = Sub(Sub(data, "cpu"), "throttling");
+  const json& usage = JsonObject(JsonObject(data, "cpu"), "usage");
+  const json& throttling = JsonObject(JsonObject(data, "cpu"), "throttling");
   Writer cpu;
-  cpu.Uint(1, U64(usage, "total") / 1000);
-  cpu.Uint(2, U64(usage, "user") / 1000);
-  cpu.Uint(3, U64(usage, "kernel") / 1000);
-  cpu.Uint(4, U64(throttling, "periods"));
-  cpu.Uint(5, U64(throttling, "throttledPeriods"));
-  cpu.Uint(6, U64(throttling, "throttledTime") / 1000);
+  cpu.Uint(1, JsonU64(usage, "total") / 1000);
+  cpu.Uint(2, JsonU64(usage, "user") / 1000);
+  cpu.Uint(3, JsonU64(usage, "kernel") / 1000);
+  cpu.Uint(4, JsonU64(throttling, "periods"));
+  cpu.Uint(5, JsonU64(throttling, "throttledPeriods"));
+  cpu.Uint(6, JsonU64(throttling, "throttledTime") / 1000);
 
   Writer metrics;
   metrics.Message(1, pids.data());
   metrics.Message(2, cpu.data());
-  metrics.Message(4, MemoryStat(Sub(data, "memory")));
+  metrics.Message(4, MemoryStat(JsonObject(data, "memory")));
   if (!memory_events_text.empty()) metrics.Message(8, MemoryEvents(memory_events_text));
   return Any{.type_url = "io.containerd.cgroups.v2.Metrics", .value = metrics.Take()};
 }

@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/close_on_exec.h"
 #include "base/status.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "plugins/runtime/state_file.h"
 #include "ttrpc/unix_socket.h"
 
 namespace berth::runtime {
@@ -24,31 +24,6 @@ absl::Status MakeDir(const std::string& path, mode_t mode) {
   if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return ErrnoStatus(errno, "mkdir", path);
   if (::chmod(path.c_str(), mode) != 0) return ErrnoStatus(errno, "chmod", path);
   return absl::OkStatus();
-}
-
-// Temp file, then rename: a crash of berthd leaves the old file or the new one, never half of one. No fsync: the
-// page cache outlives a crashed process, and the state dir (tmpfs /run) outlives no reboot, nor do containers.
-absl::Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-  if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "write", tmp);
-    done += n;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename", tmp);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("{}: not found", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 void UnmountAll(const std::string& path) {
@@ -69,7 +44,7 @@ absl::Status Bundle::Create(const std::string& spec_json) const {
     if (errno == EEXIST) return absl::AlreadyExistsError(fmt::format("task {}: already exists", id_));
     return ErrnoStatus(errno, "mkdir", dir_);
   }
-  RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/config.json", spec_json, 0600));
+  RETURN_IF_ERROR(WriteStateFile(dir_ + "/config.json", spec_json, 0600));
   RETURN_IF_ERROR(MakeDir(rootfs(), 0711));
   std::string log = dir_ + "/log";
   if (::mkfifo(log.c_str(), 0700) != 0) return ErrnoStatus(errno, "mkfifo", log);
@@ -84,13 +59,13 @@ absl::StatusOr<UniqueFd> Bundle::OpenLog() const {
 }
 
 absl::Status Bundle::WriteShimBinaryPath(const std::string& path) const {
-  return WriteFileAtomic(dir_ + "/shim-binary-path", path, 0600);
+  return WriteStateFile(dir_ + "/shim-binary-path", path, 0600);
 }
 
-absl::StatusOr<std::string> Bundle::ReadShimBinaryPath() const { return ReadFile(dir_ + "/shim-binary-path"); }
+absl::StatusOr<std::string> Bundle::ReadShimBinaryPath() const { return ReadSmallFile(dir_ + "/shim-binary-path"); }
 
 absl::StatusOr<std::string> Bundle::ReadAddress() const {
-  ASSIGN_OR_RETURN(std::string address, ReadFile(dir_ + "/address"));
+  ASSIGN_OR_RETURN(std::string address, ReadSmallFile(dir_ + "/address"));
   while (!address.empty() && std::isspace(static_cast<unsigned char>(address.back()))) address.pop_back();
   return ttrpc::StripUnixScheme(address);
 }
@@ -100,11 +75,11 @@ absl::Status Bundle::WriteExit(const RecordedExit& exit) const {
                    {"exit_status", exit.exit_status},
                    {"exited_at", absl::ToUnixNanos(exit.exited_at)},
                    {"reason", exit.reason}};
-  return WriteFileAtomic(dir_ + "/exit.json", j.dump(), 0600);
+  return WriteStateFile(dir_ + "/exit.json", j.dump(), 0600);
 }
 
 absl::StatusOr<std::optional<RecordedExit>> Bundle::ReadExit() const {
-  auto data = ReadFile(dir_ + "/exit.json");
+  auto data = ReadSmallFile(dir_ + "/exit.json");
   if (!data.ok()) return std::nullopt;
   try {
     auto j = nlohmann::json::parse(*data);

@@ -15,6 +15,7 @@
 #include "fmt/format.h"
 #include "github.com/containerd/containerd/api/events/task.pb.h"
 #include "nlohmann/json.hpp"
+#include "plugins/runtime/state_file.h"
 
 namespace berth::runtime {
 
@@ -83,18 +84,7 @@ absl::Status WriteStopRecord(const std::string& bundle_dir, const StopRecord& re
   if (record.reason) j["reason"] = *record.reason;
   std::string data = j.dump();
   std::string path = bundle_dir + "/" + kRecordFile;
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "write", tmp);
-    done += static_cast<size_t>(n);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename", tmp);
-  return absl::OkStatus();
+  return WriteStateFile(path, data, 0600);
 }
 
 std::optional<uint64_t> CgroupOomKills(const std::string& bundle_dir) {
