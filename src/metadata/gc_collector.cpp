@@ -91,6 +91,7 @@ GarbageCollector::GarbageCollector(Db* db, ContentStore* content,
             absl::Status s = Collect(false, {}).status();
             // The background run is the boundary: nobody else will see this error.
             if (!s.ok()) log::Warn("gc: collection failed: {}", std::string(s.message()));
+            return s.ok();
           },
           options.schedule) {}
 
@@ -102,6 +103,15 @@ absl::StatusOr<gc::Stats> GarbageCollector::Run(bool dry_run, const gc::Progress
   absl::StatusOr<gc::Stats> stats = absl::UnknownError("gc did not run");
   scheduler_.RunExclusive([&] { stats = Collect(false, progress); });
   return stats;
+}
+
+absl::Status GarbageCollector::RunAfterDeletion() {
+  absl::Status status;
+  scheduler_.RunUnlessServed([&] {
+    status = Collect(false, {}).status();
+    return status.ok();
+  });
+  return status;
 }
 
 absl::Status GarbageCollector::FinishInterrupted() {

@@ -62,6 +62,9 @@ class GarbageCollector {
   // (backend snapshots without a record are not predicted). Logs one summary line (info if anything
   // was removed). `progress` (optional) hears the phases and counts.
   absl::StatusOr<gc::Stats> Run(bool dry_run = false, const gc::ProgressFn& progress = {});
+  // For a deletion that asks for `sync` (after it notified): returns once a collection that started after it has
+  // succeeded, the background one if it is under way, else one run now.
+  absl::Status RunAfterDeletion();
 
   // Finishes the disk phase of a collection a crash interrupted, if the marker says there was one.
   // Call once at start-up, before clients are served. Logs a summary line when it did something.

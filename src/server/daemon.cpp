@@ -234,7 +234,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Open(const Config& config) {
   namespaces_service->set_events(p->exchange.get());
   p->services.push_back(std::move(namespaces_service));
   p->services.push_back(std::make_unique<services::ContentService>(p->content.get()));
-  auto collect = [gc = p->gc.get()] { return gc->Run().status(); };
+  auto collect = [gc = p->gc.get()] { return gc->RunAfterDeletion(); };
   auto images_service = std::make_unique<services::ImagesService>(p->images.get(), collect);
   images_service->set_events(p->exchange.get());
   p->services.push_back(std::move(images_service));
