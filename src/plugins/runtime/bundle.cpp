@@ -114,7 +114,13 @@ absl::Status Bundle::Remove() const {
   std::error_code ec;
   // rmdir rootfs first: if it were still a mount point, remove_all must not walk into the container's files.
   if (::rmdir(rootfs().c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir", rootfs());
-  fs::remove_all(dir_, ec);
+  // The shim's last events (its exit, recorded as stop-reason.json) may still land while the bundle goes: a file
+  // written meanwhile makes remove_all fail with ENOTEMPTY, and the next pass takes it. Bounded.
+  for (int pass = 0; pass < 5; ++pass) {
+    ec.clear();
+    fs::remove_all(dir_, ec);
+    if (ec != std::errc::directory_not_empty) break;
+  }
   if (ec) return absl::InternalError(fmt::format("remove bundle {}: {}", dir_, ec.message()));
   return absl::OkStatus();
 }

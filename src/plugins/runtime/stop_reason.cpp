@@ -137,7 +137,10 @@ void StopReasonRecorder::Update(const std::string& ns, const std::string& id, bo
     record->reason = ExitReason(*record->exit_status, record->oom);
   }
   absl::Status written = WriteStopRecord(*dir, *record);
-  if (!written.ok()) log::Warn("task {}/{}: stop reason not recorded: {}", ns, id, written.ToString());
+  // NotFound: the task was deleted while its last events arrived; nothing is left to record for.
+  if (!written.ok() && !absl::IsNotFound(written)) {
+    log::Warn("task {}/{}: stop reason not recorded: {}", ns, id, written.ToString());
+  }
 }
 
 void StopReasonRecorder::Observe(const std::string& ns, const std::string& topic, const std::string& value) {
