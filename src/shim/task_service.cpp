@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/scope_guard.h"
+#include "base/atomic_file.h"
 #include "base/status.h"
 #include "shim/console_socket.h"
 #include "shim/events.h"
@@ -18,21 +19,6 @@ namespace berth::shim {
 namespace {
 
 constexpr auto kConsoleTimeout = std::chrono::seconds(10);
-
-absl::Status WriteFileAtomically(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return ErrnoStatus(errno, "write", tmp);
-    off += static_cast<size_t>(n);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename to", path);
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -187,7 +173,7 @@ absl::Status TaskService::StartExec(const std::shared_ptr<Process>& process) {
   if (init == nullptr || init->exited()) return absl::FailedPreconditionError(fmt::format("container {} is not running", id));
   std::string spec_file = fmt::format("{}/exec-{}.json", bundle, process->exec_id());
   std::string pid_file = fmt::format("{}/exec-{}.pid", bundle, process->exec_id());
-  RETURN_IF_ERROR(WriteFileAtomically(spec_file, process->exec_spec_json));
+  RETURN_IF_ERROR(WriteFileAtomically(spec_file, process->exec_spec_json, 0600));
   ScopeGuard remove_files([&] {
     ::unlink(spec_file.c_str());
     ::unlink(pid_file.c_str());

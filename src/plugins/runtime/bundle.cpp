@@ -7,11 +7,11 @@
 
 #include <filesystem>
 
+#include "base/atomic_file.h"
 #include "base/close_on_exec.h"
 #include "base/status.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
-#include "plugins/runtime/state_file.h"
 #include "ttrpc/unix_socket.h"
 
 namespace berth::runtime {
@@ -44,7 +44,7 @@ absl::Status Bundle::Create(const std::string& spec_json) const {
     if (errno == EEXIST) return absl::AlreadyExistsError(fmt::format("task {}: already exists", id_));
     return ErrnoStatus(errno, "mkdir", dir_);
   }
-  RETURN_IF_ERROR(WriteStateFile(dir_ + "/config.json", spec_json, 0600));
+  RETURN_IF_ERROR(WriteFileAtomically(dir_ + "/config.json", spec_json, 0600));
   RETURN_IF_ERROR(MakeDir(rootfs(), 0711));
   std::string log = dir_ + "/log";
   if (::mkfifo(log.c_str(), 0700) != 0) return ErrnoStatus(errno, "mkfifo", log);
@@ -59,7 +59,7 @@ absl::StatusOr<UniqueFd> Bundle::OpenLog() const {
 }
 
 absl::Status Bundle::WriteShimBinaryPath(const std::string& path) const {
-  return WriteStateFile(dir_ + "/shim-binary-path", path, 0600);
+  return WriteFileAtomically(dir_ + "/shim-binary-path", path, 0600);
 }
 
 absl::StatusOr<std::string> Bundle::ReadShimBinaryPath() const { return ReadSmallFile(dir_ + "/shim-binary-path"); }
@@ -75,7 +75,7 @@ absl::Status Bundle::WriteExit(const RecordedExit& exit) const {
                    {"exit_status", exit.exit_status},
                    {"exited_at", absl::ToUnixNanos(exit.exited_at)},
                    {"reason", exit.reason}};
-  return WriteStateFile(dir_ + "/exit.json", j.dump(), 0600);
+  return WriteFileAtomically(dir_ + "/exit.json", j.dump(), 0600);
 }
 
 absl::StatusOr<std::optional<RecordedExit>> Bundle::ReadExit() const {

@@ -10,12 +10,12 @@
 #include <sstream>
 
 #include "base/log.h"
+#include "base/atomic_file.h"
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "fmt/format.h"
 #include "github.com/containerd/containerd/api/events/task.pb.h"
 #include "nlohmann/json.hpp"
-#include "plugins/runtime/state_file.h"
 
 namespace berth::runtime {
 
@@ -84,7 +84,7 @@ absl::Status WriteStopRecord(const std::string& bundle_dir, const StopRecord& re
   if (record.reason) j["reason"] = *record.reason;
   std::string data = j.dump();
   std::string path = bundle_dir + "/" + kRecordFile;
-  return WriteStateFile(path, data, 0600);
+  return WriteFileAtomically(path, data, 0600);
 }
 
 std::optional<uint64_t> CgroupOomKills(const std::string& bundle_dir) {

@@ -1,4 +1,4 @@
-#include "plugins/runtime/state_file.h"
+#include "base/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include "base/status.h"
 #include "base/unique_fd.h"
 
-namespace berth::runtime {
+namespace berth {
 
-absl::Status WriteStateFile(const std::string& path, std::string_view data, mode_t mode) {
+absl::Status WriteFileAtomically(const std::string& path, std::string_view data, mode_t mode) {
   std::string tmp = path + ".tmp";
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
@@ -23,4 +23,4 @@ absl::Status WriteStateFile(const std::string& path, std::string_view data, mode
   return absl::OkStatus();
 }
 
-}  // namespace berth::runtime
+}  // namespace berth
