@@ -13,6 +13,7 @@
 #include "nlohmann/json.hpp"
 #include "ps_format.h"
 #include "verbs.h"
+#include "plugins/runtime/status_name.h"
 
 namespace berth::cli {
 
@@ -34,17 +35,6 @@ std::vector<std::string> Args(const google::protobuf::Any& spec) {
     return j.at("process").at("args").get<std::vector<std::string>>();
   } catch (const std::exception&) {
     return {};  // not an OCI spec we can read: the cell shows ""
-  }
-}
-
-std::string StatusName(containerd::v1::types::Status s) {
-  switch (s) {
-    case containerd::v1::types::CREATED: return "created";
-    case containerd::v1::types::RUNNING: return "running";
-    case containerd::v1::types::STOPPED: return "stopped";
-    case containerd::v1::types::PAUSED: return "paused";
-    case containerd::v1::types::PAUSING: return "pausing";
-    default: return "unknown";
   }
 }
 
@@ -73,7 +63,7 @@ absl::StatusOr<std::map<std::string, TaskView>> ListTasks(const Globals& g) {
   if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), "list tasks: " + s.error_message());
   for (const auto& t : tasks.tasks()) {
     out[t.id()] = {.present = true,
-                   .status = StatusName(t.status()),
+                   .status = runtime::TaskStatusName(t.status()),
                    .exit_code = t.exit_status(),
                    .exited_at = FromProto(t.exited_at())};
   }

@@ -10,21 +10,11 @@
 #include "base/log.h"
 #include "fmt/format.h"
 #include "plugins/runtime/stop_reason.h"
+#include "plugins/runtime/status_name.h"
 
 namespace berth::runtime {
 
 namespace {
-
-std::string StatusName(containerd::v1::types::Status s) {
-  switch (s) {
-    case containerd::v1::types::CREATED: return "created";
-    case containerd::v1::types::RUNNING: return "running";
-    case containerd::v1::types::STOPPED: return "stopped";
-    case containerd::v1::types::PAUSED: return "paused";
-    case containerd::v1::types::PAUSING: return "pausing";
-    default: return "unknown";
-  }
-}
 
 // The reason of a stopped init whose shim still lives.
 std::string StoppedReason(const Task& task, uint32_t exit_status) {
@@ -80,7 +70,7 @@ TaskStatusInfo DescribeTask(Task& task) {
     return info;
   }
   info.pid = state->pid();
-  info.status = StatusName(state->status());
+  info.status = TaskStatusName(state->status());
   if (state->status() != containerd::v1::types::STOPPED) {
     if (state->status() != containerd::v1::types::CREATED) {
       info.started_at = ProcessStartTime(info.pid).value_or(absl::InfinitePast());
