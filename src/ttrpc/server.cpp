@@ -94,11 +94,18 @@ void Server::ReadLoop(std::shared_ptr<Connection> conn) {
     }
     std::lock_guard lock(mu_);
     if (shutting_down_) break;
-    ++running_threads_;
     ++requests_in_flight_;
-    std::thread([this, conn, id = h.stream_id, req = std::move(*request)]() mutable {
-      Dispatch(conn, id, std::move(req));
-    }).detach();
+    jobs_.push_back([this, conn, id = h.stream_id, req = std::move(*request)]() mutable {
+      Dispatch(std::move(conn), id, std::move(req));
+    });
+    // Never fewer free handler threads than queued requests: a handler that blocks (Wait) holds up nobody.
+    if (jobs_.size() > static_cast<size_t>(idle_handlers_ + starting_handlers_)) {
+      ++running_threads_;
+      ++starting_handlers_;
+      std::thread([this] { HandlerLoop(); }).detach();
+    } else {
+      jobs_cv_.notify_one();
+    }
   }
   ::shutdown(conn->fd.get(), SHUT_RDWR);
   conn.reset();
@@ -125,10 +132,30 @@ void Server::Dispatch(std::shared_ptr<Connection> conn, uint32_t stream_id, Requ
   }
   Reply(*conn, stream_id, response);
   conn.reset();
-  {
-    std::lock_guard lock(mu_);
-    --requests_in_flight_;
+  std::lock_guard lock(mu_);
+  --requests_in_flight_;
+  cv_.notify_all();
+}
+
+void Server::HandlerLoop() {
+  std::unique_lock lock(mu_);
+  --starting_handlers_;
+  while (true) {
+    if (jobs_.empty()) {
+      if (shutting_down_) break;
+      ++idle_handlers_;
+      bool woke = jobs_cv_.wait_for(lock, kHandlerIdleTimeout, [this] { return !jobs_.empty() || shutting_down_; });
+      --idle_handlers_;
+      if (!woke || jobs_.empty()) break;  // idle for long, or shutting down
+    }
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    job = nullptr;  // drops its connection reference outside the lock
+    lock.lock();
   }
+  lock.unlock();
   ThreadDone();
 }
 
@@ -160,6 +187,7 @@ void Server::Shutdown() {
     std::lock_guard lock(mu_);
     if (shutting_down_) return;
     shutting_down_ = true;
+    jobs_cv_.notify_all();
     // Wakes accept(2) and every blocked read(2); the fds are closed by their owners.
     if (listener_.valid()) ::shutdown(listener_.get(), SHUT_RDWR);
     for (auto& weak : connections_) {

@@ -1,7 +1,9 @@
 // A ttrpc server on a listening unix socket.
 //
-// Threads: one accept thread, one reader per connection, one thread per request while its handler runs, so a
-// blocking handler (Task.Wait) does not hold up others on the same connection. Responses on a connection are
+// Threads: one accept thread, one reader per connection, one handler thread per request while it runs, so a
+// blocking handler (Task.Wait) does not hold up others on the same connection. Handler threads are reused (one
+// left idle takes the next request; it ends after 10 s without one): starting a thread per call cost more than
+// most calls. Responses on a connection are
 // written under that connection's lock, in completion order (the stream id pairs them with requests).
 //
 //   Server server;
@@ -13,6 +15,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -69,6 +72,8 @@ class Server {
   void AcceptLoop();
   void ReadLoop(std::shared_ptr<Connection> conn);
   void Dispatch(std::shared_ptr<Connection> conn, uint32_t stream_id, Request request);
+  // A request handler thread: runs queued requests, waits for more while idle, ends after a while without any.
+  void HandlerLoop();
   static void Reply(Connection& conn, uint32_t stream_id, const Response& response);
   void ThreadDone();
 
@@ -82,6 +87,11 @@ class Server {
   bool shutting_down_ = false;
   int running_threads_ = 0;  // connection readers and request handlers
   int requests_in_flight_ = 0;
+  std::deque<std::function<void()>> jobs_;  // requests waiting for their handler thread
+  int idle_handlers_ = 0;                   // handler threads waiting for a request
+  int starting_handlers_ = 0;               // handler threads started, not yet looking for one
+  std::condition_variable jobs_cv_;
+  static constexpr std::chrono::seconds kHandlerIdleTimeout{10};
   std::vector<std::weak_ptr<Connection>> connections_;
 };
 

@@ -44,6 +44,9 @@ class ServerClientTest : public ::testing::Test {
       bool released = release_.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready;
       return std::string(released ? "released" : "timed out");
     });
+    server_.Register(kService, "Tid", [](const CallContext&, std::string_view) -> absl::StatusOr<std::string> {
+      return std::to_string(::gettid());
+    });
     server_.Register(kService, "Release", [this](const CallContext&, std::string_view) -> absl::StatusOr<std::string> {
       release_.set_value();
       return std::string();
@@ -123,6 +126,25 @@ TEST_F(ServerClientTest, BlockingHandlerDoesNotHoldUpOthersOnTheSameConnection) 
   auto r = waiting.get();
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "released");
+}
+
+TEST_F(ServerClientTest, HandlerThreadsAreReusedAndABlockedOneIsNotWaitedFor) {
+  auto client = Dial();
+  ASSERT_NE(client, nullptr);
+  auto first = client->Call(kService, "Tid", "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the handler is back waiting
+    EXPECT_EQ(client->Call(kService, "Tid", "").value_or("failed"), *first) << "call " << i << " got a new thread";
+  }
+  // The idle handler takes the blocking call; the next calls get another thread instead of queueing behind it.
+  auto waiting = std::async(std::launch::async, [&] { return client->Call(kService, "Wait", ""); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto other = client->Call(kService, "Tid", "", {.timeout = std::chrono::seconds(5)});
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE(*other, *first);
+  ASSERT_TRUE(client->Call(kService, "Release", "", {.timeout = std::chrono::seconds(5)}).ok());
+  EXPECT_EQ(waiting.get().value_or("failed"), "released");
 }
 
 TEST_F(ServerClientTest, ManyConcurrentCallersGetTheirOwnReplies) {
