@@ -24,7 +24,7 @@ function(berth_dependency name)
 endfunction()
 
 berth_dependency(berth_dep_absl absl::status absl::statusor absl::strings absl::time)
-berth_dependency(berth_dep_grpc gRPC::grpc++ protobuf::libprotobuf)
+berth_dependency(berth_dep_grpc gRPC::grpc++ protobuf::libprotobuf absl::synchronization)
 berth_dependency(berth_dep_crypto OpenSSL::Crypto)
 berth_dependency(berth_dep_re2 PkgConfig::RE2)
 berth_dependency(berth_dep_lmdb PkgConfig::LMDB)
