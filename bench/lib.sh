@@ -46,6 +46,14 @@ TOML
 stop_all() {
   for name in "${!DAEMON_PID[@]}"; do kill "${DAEMON_PID[$name]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # A run cut short leaves containers behind (shims outlive their daemon): their shims (named by the daemon's
+  # socket under $BENCH_DIR) and the containers under them go, then any mount left there.
+  local shim
+  for shim in $(pgrep -f "containerd-shim.*$BENCH_DIR" || true); do
+    pkill -KILL -P "$shim" 2>/dev/null || true
+    kill -KILL "$shim" 2>/dev/null || true
+  done
+  awk -v d="$BENCH_DIR" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$BENCH_DIR"
 }
 
