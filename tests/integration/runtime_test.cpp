@@ -13,6 +13,7 @@ namespace berth::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using RuntimeManagerTest = RuntimeTest;
 
@@ -92,6 +93,34 @@ TEST_F(RuntimeManagerTest, KilledShimIsReportedStoppedAndCleanedUp) {
   ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "k1"}));
   ASSERT_CTR_OK(ctr().Run({"tasks", "start", "-d", "k1"}));
   EXPECT_EQ(TaskStatus("k1"), "RUNNING");
+}
+
+TEST_F(RuntimeManagerTest, ShimKilledAfterItsTaskExitedKeepsTheTasksOwnExit) {
+  if (daemon_.kind() != DaemonKind::kBerthd) GTEST_SKIP() << "containerd forgets such a task instead";
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "k3", "sh", "-c", "exit 3"}));
+  ASSERT_TRUE(WaitFor([&] { return TaskStatus("k3") == "STOPPED"; }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitFor([&] { return RowWithKey(Berth({"ps", "-a"}).out, "k3").find("Exited (3)") != std::string::npos; },
+                      std::chrono::seconds(5)));
+  auto shims = Shims("k3");
+  ASSERT_EQ(shims.size(), 1u);
+  ASSERT_EQ(::kill(shims[0], SIGKILL), 0);
+  ASSERT_TRUE(WaitFor([&] { return daemon_.LogTail().find("/k3 stopped: shim (pid") != std::string::npos; },
+                      std::chrono::seconds(5)))
+      << daemon_.LogTail();
+  EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
+  auto check = [&](const std::string& when) {
+    auto row = RowWithKey(Berth({"ps", "-a"}).out, "k3");
+    EXPECT_THAT(row, HasSubstr("Exited (3)")) << when;
+    EXPECT_THAT(row, Not(HasSubstr("shim died"))) << when << ": the task had ended on its own before";
+  };
+  check("after the shim died");
+  ASSERT_TRUE(daemon_.Restart());
+  check("after berthd restarted");
+  // Deleting the task answers the task's own exit code.
+  auto deleted = ctr().Run({"tasks", "delete", "k3"});
+  ASSERT_CTR_OK(deleted);
+  EXPECT_THAT(deleted.err, HasSubstr("non-zero exit code 3"));
+  EXPECT_EQ(TaskStatus("k3"), "");
 }
 
 TEST_F(RuntimeManagerTest, HungShimReadsUnknownUntilItAnswersAgain) {

@@ -74,7 +74,8 @@ absl::Status Bundle::WriteExit(const RecordedExit& exit) const {
   nlohmann::json j{{"pid", exit.pid},
                    {"exit_status", exit.exit_status},
                    {"exited_at", absl::ToUnixNanos(exit.exited_at)},
-                   {"reason", exit.reason}};
+                   {"reason", exit.reason},
+                   {"stop_reason", exit.stop_reason}};
   return WriteFileAtomically(dir_ + "/exit.json", j.dump(), 0600);
 }
 
@@ -86,7 +87,8 @@ absl::StatusOr<std::optional<RecordedExit>> Bundle::ReadExit() const {
     return RecordedExit{.pid = j.value("pid", 0u),
                         .exit_status = j.value("exit_status", 0u),
                         .exited_at = absl::FromUnixNanos(j.value("exited_at", int64_t{0})),
-                        .reason = j.value("reason", "")};
+                        .reason = j.value("reason", ""),
+                        .stop_reason = j.value("stop_reason", "")};
   } catch (const std::exception& e) {
     return absl::DataLossError(fmt::format("{}/exit.json: {}", dir_, e.what()));
   }

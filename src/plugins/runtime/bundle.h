@@ -19,6 +19,9 @@ struct RecordedExit {
   uint32_t exit_status = 0;
   absl::Time exited_at;
   std::string reason;  // e.g. "shim killed by signal 9", shown by `berth ps`
+  // Set when the init had exited before its shim died: its own reason ("exited", "killed by SIGKILL", ...), and
+  // exit_status is then the init's.
+  std::string stop_reason;
 };
 
 class Bundle {

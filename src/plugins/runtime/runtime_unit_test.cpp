@@ -75,7 +75,11 @@ TEST(BundleTest, CreateRecordReleaseRemove) {
   ASSERT_TRUE(bundle.OpenLog().ok());
 
   EXPECT_FALSE(bundle.ReadExit()->has_value());
-  RecordedExit exit{.pid = 42, .exit_status = 137, .exited_at = absl::FromUnixSeconds(1000), .reason = "shim died"};
+  RecordedExit exit{.pid = 42,
+                    .exit_status = 137,
+                    .exited_at = absl::FromUnixSeconds(1000),
+                    .reason = "shim died",
+                    .stop_reason = "killed by SIGKILL"};
   ASSERT_TRUE(bundle.WriteExit(exit).ok());
   ASSERT_TRUE(bundle.Release().ok());
   // Only the recorded exit is left, and it reads back.
@@ -88,6 +92,7 @@ TEST(BundleTest, CreateRecordReleaseRemove) {
   EXPECT_EQ((*read)->exit_status, 137u);
   EXPECT_EQ((*read)->exited_at, absl::FromUnixSeconds(1000));
   EXPECT_EQ((*read)->reason, "shim died");
+  EXPECT_EQ((*read)->stop_reason, "killed by SIGKILL");
   ASSERT_TRUE(bundle.Remove().ok());
   EXPECT_FALSE(std::filesystem::exists(bundle.dir()));
   std::filesystem::remove_all(root);

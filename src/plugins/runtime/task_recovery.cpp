@@ -14,6 +14,7 @@
 #include "github.com/containerd/containerd/api/events/task.pb.h"
 #include "github.com/containerd/containerd/api/services/events/v1/events.pb.h"
 #include "plugins/runtime/command.h"
+#include "plugins/runtime/stop_reason.h"
 #include "plugins/runtime/task_manager.h"
 #include "ttrpc/unix_socket.h"
 
@@ -79,6 +80,12 @@ void TaskManager::OnShimDeath(const std::shared_ptr<Task>& task, const std::stri
   auto start = std::chrono::steady_clock::now();
   task->Detach();
   RecordedExit exit{.pid = task->pid(), .exit_status = kKilledStatus, .exited_at = absl::Now(), .reason = why};
+  // An init that had exited before its shim died keeps its own exit: the shim's death changed nothing for it.
+  if (absl::StatusOr<StopRecord> stopped = ReadStopRecord(task->bundle().dir());
+      stopped.ok() && stopped->exit_status && stopped->reason) {
+    exit.exit_status = *stopped->exit_status;
+    exit.stop_reason = *stopped->reason;
+  }
   // The shim's own cleanup kills the container (runc delete --force) and unmounts its rootfs.
   auto deleted = RunDeleteAction(*task);
   if (deleted.ok()) {
@@ -87,7 +94,7 @@ void TaskManager::OnShimDeath(const std::shared_ptr<Task>& task, const std::stri
       exit.exited_at = FromTimestamp(deleted->exited_at());
     }
   } else {
-    exit.exit_status = kCleanupFailedStatus;
+    if (exit.stop_reason.empty()) exit.exit_status = kCleanupFailedStatus;
     exit.reason += fmt::format("; its cleanup failed: {}", std::string(deleted.status().message()));
   }
   {

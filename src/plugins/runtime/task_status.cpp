@@ -57,7 +57,7 @@ TaskStatusInfo DescribeTask(Task& task) {
     info.status = "stopped";
     info.exit_code = exit->exit_status;
     info.exited_at = exit->exited_at;
-    info.reason = kReasonShimDied;
+    info.reason = exit->stop_reason.empty() ? kReasonShimDied : exit->stop_reason;
     info.detail = exit->reason;
     return info;
   }
