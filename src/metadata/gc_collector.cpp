@@ -30,7 +30,7 @@ constexpr std::string_view kNoRecord = "no namespace records it and no ingest ex
 absl::Duration FaultPauseFromEnv() {
 #ifndef BERTH_FAILPOINTS
   return absl::ZeroDuration();
-#endif
+#else
   const char* v = std::getenv("BERTH_FAULT_GC_PAUSE_US");
   if (v == nullptr) return absl::ZeroDuration();
   int64_t us = 0;
@@ -39,6 +39,7 @@ absl::Duration FaultPauseFromEnv() {
   if (error != std::errc() || end != text.data() + text.size() || us <= 0) return absl::ZeroDuration();
   log::Warn("gc: fault injection on: every removal pauses {} us (BERTH_FAULT_GC_PAUSE_US)", us);
   return absl::Microseconds(std::min<int64_t>(us, 1'000'000));
+#endif
 }
 
 // Progress of a phase with many objects: at most every 200 ms, and always at its end.
