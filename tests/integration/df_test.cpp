@@ -21,13 +21,8 @@ using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class DfTest : public DaemonTest {
+class DfTest : public BerthdServiceTest {
  protected:
-  void SetUp() override {
-    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "berth df is berthd's own service";
-    DaemonTest::SetUp();
-  }
-
   // Generates and pushes a 2-layer image (1 MiB per layer) and pulls it with `berth pull`; returns its ref.
   std::string PullImage(const std::string& repo, GeneratedImage* image) {
     std::string ref;

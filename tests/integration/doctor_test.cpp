@@ -22,13 +22,8 @@ using ::testing::HasSubstr;
 
 namespace fs = std::filesystem;
 
-class DoctorTest : public DaemonTest {
+class DoctorTest : public BerthdServiceTest {
  protected:
-  void SetUp() override {
-    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "berth doctor is berthd's own service";
-    DaemonTest::SetUp();
-  }
-
   // `berth doctor --json ARGS`, parsed; the exit code in *exit_code.
   nlohmann::json DoctorJson(const std::vector<std::string>& extra, int* exit_code) {
     std::vector<std::string> args = {"doctor", "--json"};

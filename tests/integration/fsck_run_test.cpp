@@ -14,13 +14,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class FsckRunTest : public DaemonTest {
+class FsckRunTest : public BerthdServiceTest {
  protected:
-  void SetUp() override {
-    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "berth fsck is berthd's own service";
-    DaemonTest::SetUp();
-  }
-
   RunResult CtrRun(const std::string& ref, const std::string& id) {
     return ctr().Run({"run", "--rm", "--runtime", "io.containerd.berth.v1", ref, id, "/pause"});
   }

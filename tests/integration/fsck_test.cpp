@@ -19,13 +19,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class FsckTest : public DaemonTest {
+class FsckTest : public BerthdServiceTest {
  protected:
-  void SetUp() override {
-    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "berth fsck is berthd's own service";
-    DaemonTest::SetUp();
-  }
-
   std::string PullImage(const std::string& repo, GeneratedImage* image) {
     std::string ref;
     MakeRegistryImage({.name = "docker.io/library/" + repo + ":v1", .seed = 61, .layers = 2, .files = 2,

@@ -11,12 +11,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class GcCliTest : public DaemonTest {
+class GcCliTest : public BerthdServiceTest {
  protected:
-  void SetUp() override {
-    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "berth gc is berthd's own service";
-    DaemonTest::SetUp();
-  }
   RunResult BerthGc(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv = {std::string(BERTH_BIN_DIR) + "/berth", "--address", daemon_.socket(),
                                      "--namespace", "berth-it", "gc"};

@@ -60,6 +60,16 @@ class DaemonTest : public ::testing::Test {
   TempDir scratch_{"berth-it-scratch"};
 };
 
+// For the suites of berthd's own services (berth df, fsck, gc, doctor): skipped when the tests run against
+// containerd.
+class BerthdServiceTest : public DaemonTest {
+ protected:
+  void SetUp() override {
+    if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "a service of berthd's own";
+    DaemonTest::SetUp();
+  }
+};
+
 // A DaemonTest with a real containerd beside the daemon under test (`peer_`, its reference behaviour, on its
 // own temp root), and helpers to unpack and mount images on either and compare root filesystems.
 // TearDown fails the test if anything is left mounted under the scratch dir or either daemon's dir.
