@@ -8,6 +8,7 @@
 #include <climits>
 #include <fstream>
 
+#include "base/atomic_file.h"
 #include "base/status.h"
 #include "shim/sha256.h"
 #include "ttrpc/unix_socket.h"
@@ -18,18 +19,6 @@ namespace berth::shim {
 namespace {
 
 constexpr char kSocketDir[] = "/run/containerd/s";
-
-absl::Status WriteAddressFile(const std::string& bundle, const std::string& address) {
-  std::string tmp = bundle + "/.address", path = bundle + "/address";
-  ::unlink(tmp.c_str());
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid()) return ErrnoStatus(errno, "create", tmp);
-  if (::write(fd.get(), address.data(), address.size()) != static_cast<ssize_t>(address.size())) {
-    return ErrnoStatus(errno, "write", tmp);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename to", path);
-  return absl::OkStatus();
-}
 
 // Binds the shim socket; a stale socket file (its shim is dead) is replaced. Sets *reuse when a live shim
 // already listens there.
@@ -105,7 +94,7 @@ absl::StatusOr<std::string> StartShim(const Flags& flags, const std::string& sel
   std::string address = "unix://" + path;
   bool reuse = false;
   ASSIGN_OR_RETURN(UniqueFd listener, BindShimSocket(path, &reuse));
-  RETURN_IF_ERROR(WriteAddressFile(bundle, address));
+  RETURN_IF_ERROR(WriteFileAtomically(bundle + "/address", address, 0644));
   if (reuse) return address;
   auto pid = SpawnDaemon(flags, self_exe, listener.get());
   if (!pid.ok()) {
