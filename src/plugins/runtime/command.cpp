@@ -7,8 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <thread>
-
+#include "base/pidfd.h"
 #include "base/status.h"
 #include "base/unique_fd.h"
 #include "fmt/format.h"
@@ -73,6 +72,12 @@ absl::StatusOr<CommandResult> RunCommand(const CommandSpec& spec) {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return ErrnoStatus(rc, "spawn", spec.argv[0]);
+  auto pidfd = PidfdOpen(pid);
+  if (!pidfd.ok()) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return pidfd.status();
+  }
   in.read.Reset();
   out.write.Reset();
   err.write.Reset();
@@ -108,14 +113,20 @@ absl::StatusOr<CommandResult> RunCommand(const CommandSpec& spec) {
       }
     }
   }
-  // Output closed (or time is up): reap, killing it if it overstays the deadline.
+  // Output closed (or time is up): wait for the exit on a pidfd (no sleep loop: output closes a moment
+  // before the process becomes reapable), killing it if it overstays the deadline.
+  if (!timed_out) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    struct pollfd exit_fd = {pidfd->get(), POLLIN, 0};
+    int n;
+    do {
+      n = ::poll(&exit_fd, 1, static_cast<int>(std::max<int64_t>(left.count(), 0)));
+    } while (n < 0 && errno == EINTR);
+    timed_out = n == 0;
+  }
+  if (timed_out) ::kill(pid, SIGKILL);
   int status = 0;
-  while (true) {
-    if (timed_out) ::kill(pid, SIGKILL);
-    pid_t done = ::waitpid(pid, &status, timed_out ? 0 : WNOHANG);
-    if (done == pid || (done < 0 && errno != EINTR)) break;
-    if (done == 0 && std::chrono::steady_clock::now() >= deadline) timed_out = true;
-    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
     return absl::DeadlineExceededError(fmt::format("{} did not finish within {} ms", fmt::join(spec.argv, " "),

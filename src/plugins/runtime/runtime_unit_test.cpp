@@ -58,6 +58,12 @@ TEST(CommandTest, OutputStdinExitCodeAndDeadline) {
   auto slow = RunCommand({.argv = {"/bin/sleep", "10"}, .timeout = std::chrono::milliseconds(200)});
   EXPECT_TRUE(absl::IsDeadlineExceeded(slow.status())) << slow.status();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // Output closed but the process lives on (as a daemonizing `start` could): the deadline still holds.
+  start = std::chrono::steady_clock::now();
+  auto silent = RunCommand({.argv = {"/bin/sh", "-c", "exec >&- 2>&-; exec /bin/sleep 10"},
+                            .timeout = std::chrono::milliseconds(200)});
+  EXPECT_TRUE(absl::IsDeadlineExceeded(silent.status())) << silent.status();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
 }
 
 TEST(BundleTest, CreateRecordReleaseRemove) {

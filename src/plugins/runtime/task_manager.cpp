@@ -1,12 +1,12 @@
 #include "plugins/runtime/task_manager.h"
 
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <filesystem>
 
 #include "base/log.h"
+#include "base/pidfd.h"
 #include "base/scope_guard.h"
 #include "base/status.h"
 #include "fmt/format.h"
@@ -25,12 +25,6 @@ absl::Status TaskNotFound(const std::string& id) {
 }
 
 }  // namespace
-
-absl::StatusOr<UniqueFd> PidfdOpen(pid_t pid) {
-  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // close-on-exec by default
-  if (fd < 0) return ErrnoStatus(errno, "pidfd_open", std::to_string(pid));
-  return UniqueFd(fd);
-}
 
 TaskManager::TaskManager(TaskManagerOptions options) : options_(std::move(options)) {
   std::error_code ec;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/pidfd.h"
 #include "base/status.h"
 #include "fmt/format.h"
 #include "github.com/containerd/containerd/api/events/task.pb.h"
@@ -19,8 +20,6 @@
 #include "ttrpc/unix_socket.h"
 
 namespace berth::runtime {
-
-absl::StatusOr<UniqueFd> PidfdOpen(pid_t pid);  // task_manager.cpp
 
 namespace {
 
