@@ -45,6 +45,9 @@ absl::StatusOr<pid_t> TaskService::Launch(
   ASSIGN_OR_RETURN(std::unique_ptr<ProcessIo> opened, ProcessIo::Open(process->stdio()));
   process->SetIo(std::move(opened));
   ProcessIo* io = process->io();
+  // A process that never started closes our ends of its FIFOs, so the client reading them sees EOF (ctr waits
+  // for that before it reports the failed start) instead of hanging.
+  ScopeGuard drop_io([&] { process->SetIo(nullptr); });
   std::unique_ptr<ConsoleSocket> console;
   if (process->stdio().terminal) {
     ASSIGN_OR_RETURN(console, ConsoleSocket::Create());
@@ -58,6 +61,7 @@ absl::StatusOr<pid_t> TaskService::Launch(
   io->ReleaseProcessSide();
   ASSIGN_OR_RETURN(pid_t pid, ReadPidFile(pid_file));
   RETURN_IF_ERROR(process->MarkCreated(pid));
+  drop_io.Dismiss();
   // Watched only now, but no exit is lost: one that came first waits in the reaper's unclaimed table.
   reaper_->Watch(pid, [this, process](int status) { OnExit(process, status); });
   return pid;

@@ -121,6 +121,30 @@ TEST_F(TasksTest, DetachedTaskLifecycle) {
   EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
 }
 
+TEST_F(TasksTest, AProcessThatCannotStartFailsPromptlyAndLeavesNothingBehind) {
+  // ctr waits for EOF on the process's output FIFOs before it reports a failed start: the shim must close
+  // its ends of them, or ctr hangs.
+  constexpr auto kDeadline = std::chrono::seconds(20);
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "host", "sleep", "1000"}));
+  auto exec = ctr().Run({"tasks", "exec", "--exec-id", "bad", "host", "no-such-binary"}, {.timeout = kDeadline});
+  EXPECT_FALSE(exec.timed_out) << exec.Describe();
+  EXPECT_CTR_FAILS(exec);
+  EXPECT_THAT(exec.err, HasSubstr("no-such-binary"));
+  // The exec id is free again, and the container is unharmed.
+  auto again = ctr().Run({"tasks", "exec", "--exec-id", "bad", "host", "sh", "-c", "echo again"});
+  ASSERT_CTR_OK(again);
+  EXPECT_EQ(again.out, "again\n");
+  EXPECT_EQ(TaskStatus("host"), "RUNNING");
+
+  auto run = Run({"--rm", kBusybox, "never", "no-such-binary"}, kBerthRuntime, {.timeout = kDeadline});
+  EXPECT_FALSE(run.timed_out) << run.Describe();
+  EXPECT_CTR_FAILS(run);
+  EXPECT_THAT(run.err, HasSubstr("no-such-binary"));
+  EXPECT_EQ(TaskStatus("never"), "");
+  EXPECT_THAT(ctr().Run({"containers", "ls", "-q"}).out, ::testing::Not(HasSubstr("never")));
+  EXPECT_TRUE(WaitFor([&] { return Shims("never").empty(); }, std::chrono::seconds(10)));
+}
+
 TEST_F(TasksTest, TerminalRunGoesThroughAPty) {
   std::string command = "ctr --address " + daemon_.socket() + " --namespace " + ns_ + " run --rm -t --runtime " +
                         kBerthRuntime + " " + kBusybox + " t1 sh -c 'tty; exit 5'";

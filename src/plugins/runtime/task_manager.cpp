@@ -117,7 +117,18 @@ absl::StatusOr<std::shared_ptr<Task>> TaskManager::Create(const std::string& ns,
   const Bundle& bundle = task->bundle();
   RETURN_IF_ERROR(bundle.Create(container.spec->value));
   bool shim_started = false;
+  std::unique_ptr<ShimClient> client;
   ScopeGuard undo([&] {
+    if (client != nullptr) {
+      // As containerd: a shim whose task was never created is told to go, or it would wait for one forever.
+      taskapi::ShutdownRequest shutdown;
+      shutdown.set_id(container.id);
+      shutdown.set_now(true);
+      absl::Status s = client->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(3));
+      if (!s.ok() && !absl::IsUnavailable(s)) {
+        log::Warn("task {}/{}: shim shutdown: {}", ns, container.id, s.ToString());
+      }
+    }
     task->Detach();
     if (shim_started) {
       auto deleted = RunDeleteAction(*task);
@@ -134,7 +145,7 @@ absl::StatusOr<std::shared_ptr<Task>> TaskManager::Create(const std::string& ns,
   ASSIGN_OR_RETURN(task->log_token_, watcher_->DrainLog(std::move(log), fmt::format("shim {}/{}", ns, container.id)));
   shim_started = true;
   ASSIGN_OR_RETURN(std::string address, StartShim(*task, container.runtime.options));
-  ASSIGN_OR_RETURN(std::unique_ptr<ShimClient> client, ShimClient::Dial(address, ns));
+  ASSIGN_OR_RETURN(client, ShimClient::Dial(address, ns));
 
   taskapi::CreateTaskRequest request;
   request.set_id(container.id);
