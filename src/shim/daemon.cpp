@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include "base/log.h"
 #include "shim/publisher.h"
@@ -50,7 +51,11 @@ int RunDaemon(const Flags& flags) {
   std::mutex mu;
   std::condition_variable cv;
   bool shutdown = false;
+  const std::string socket_path = SocketPath(flags.address, flags.ns, flags.id);
   TaskService service(flags.ns, reaper->get(), &publisher, [&] {
+    // Off its path before Shutdown is answered: a task created right after with the same id gets a new shim
+    // (`start` would otherwise reuse this one, on its way out), and the path is never removed from under it.
+    ::unlink(socket_path.c_str());
     std::lock_guard lock(mu);
     shutdown = true;
     cv.notify_all();
@@ -71,7 +76,6 @@ int RunDaemon(const Flags& flags) {
   service.Abort();
   server.WaitIdle(std::chrono::seconds(2));
   publisher.Drain(std::chrono::seconds(5));
-  ::unlink(SocketPath(flags.address, flags.ns, flags.id).c_str());
   log::Info("shim for {} exiting", flags.id);
   std::_Exit(0);
 }

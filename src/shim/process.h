@@ -27,6 +27,9 @@
 
 namespace berth::shim {
 
+// containerd's UnknownExitStatus: for a process whose exit status is not known (or that never ran).
+inline constexpr uint32_t kUnknownExitStatus = 255;
+
 class Process {
  public:
   // exec_id "" = the container's init process.

@@ -188,7 +188,12 @@ absl::Status TaskService::StartExec(const std::shared_ptr<Process>& process) {
         return runc_->Exec(id, spec_file, pid_file, console, fds);
       },
       pid_file);
-  RETURN_IF_ERROR(WithContext(pid.status(), fmt::format("exec {} in container {}", process->exec_id(), id)));
+  if (!pid.ok()) {
+    // Its waiters (ctr waits before it starts an exec) return now, with containerd's "unknown" status; there is
+    // no /tasks/exit for a process that never ran.
+    process->MarkExited(kUnknownExitStatus, Timestamp::Now());
+    return WithContext(pid.status(), fmt::format("exec {} in container {}", process->exec_id(), id));
+  }
   return process->MarkStarted();
 }
 

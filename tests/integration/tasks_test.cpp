@@ -109,11 +109,19 @@ TEST_F(TasksTest, DetachedTaskLifecycle) {
   EXPECT_CTR_FAILS(early);
   EXPECT_THAT(early.err, HasSubstr("task must be stopped before deletion: running"));
 
+  // A detached exec is still running when the container is killed (it keeps the shim busy a while longer).
+  ASSERT_CTR_OK(ctr().Run({"tasks", "exec", "-d", "--exec-id", "bg", "d1", "sleep", "100"}));
   ASSERT_CTR_OK(ctr().Run({"tasks", "kill", "-s", "SIGKILL", "d1"}));
   ASSERT_TRUE(WaitFor([&] { return TaskStatus("d1") == "STOPPED"; }, std::chrono::seconds(10)))
       << ctr().Run({"tasks", "ls"}).out;
   ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "d1"}));
   EXPECT_EQ(TaskStatus("d1"), "");
+  // The container runs again at once: in a new shim, not in the old one on its way out.
+  ASSERT_CTR_OK(ctr().Run({"tasks", "start", "-d", "d1"}));
+  EXPECT_EQ(TaskStatus("d1"), "RUNNING");
+  ASSERT_CTR_OK(ctr().Run({"tasks", "kill", "-s", "SIGKILL", "d1"}));
+  ASSERT_TRUE(WaitFor([&] { return TaskStatus("d1") == "STOPPED"; }, std::chrono::seconds(10)));
+  ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "d1"}));
   EXPECT_TRUE(WaitFor([&] { return Shims("d1").empty(); }, std::chrono::seconds(10)));
   auto missing = ctr().Run({"tasks", "delete", "d1"});
   EXPECT_CTR_FAILS(missing);
@@ -130,6 +138,16 @@ TEST_F(TasksTest, AProcessThatCannotStartFailsPromptlyAndLeavesNothingBehind) {
   EXPECT_FALSE(exec.timed_out) << exec.Describe();
   EXPECT_CTR_FAILS(exec);
   EXPECT_THAT(exec.err, HasSubstr("no-such-binary"));
+  // Nothing stays blocked on the failed execs (ctr waits on an exec before it starts it, and a Wait must
+  // answer once the start failed): the shim's thread count does not grow with them.
+  auto shims = Shims("host");
+  ASSERT_EQ(shims.size(), 1u);
+  size_t threads_before = ThreadCount(shims[0]);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_CTR_FAILS(ctr().Run({"tasks", "exec", "--exec-id", "bad" + std::to_string(i), "host", "no-such-binary"},
+                               {.timeout = kDeadline}));
+  }
+  EXPECT_LT(ThreadCount(shims[0]), threads_before + 4);
   // The exec id is free again, and the container is unharmed.
   auto again = ctr().Run({"tasks", "exec", "--exec-id", "bad", "host", "sh", "-c", "echo again"});
   ASSERT_CTR_OK(again);

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -13,5 +14,8 @@ std::vector<pid_t> ProcessesMatching(const std::vector<std::string>& needles);
 
 // Whether pid runs (a zombie does not: after its shim died, a container's init waits for pid 1 to reap it).
 bool Alive(pid_t pid);
+
+// How many threads pid has now (0 if it is gone).
+size_t ThreadCount(pid_t pid);
 
 }  // namespace berth::testing
