@@ -259,7 +259,7 @@ grpc::Status TasksService::Wait(grpc::ServerContext* sc, const tasksapi::WaitReq
                                 tasksapi::WaitResponse* resp) {
   auto task = Lookup(sc, req->container_id());
   if (!task.ok()) return ToGrpc(task.status());
-  auto waited = (*task)->Wait(req->exec_id());
+  auto waited = (*task)->Wait(req->exec_id(), [sc] { return sc->IsCancelled(); });
   if (!waited.ok()) return ToGrpc(waited.status());
   resp->set_exit_status(waited->exit_status());
   *resp->mutable_exited_at() = waited->exited_at();

@@ -163,6 +163,35 @@ TEST_F(TasksTest, AProcessThatCannotStartFailsPromptlyAndLeavesNothingBehind) {
   EXPECT_TRUE(WaitFor([&] { return Shims("never").empty(); }, std::chrono::seconds(10)));
 }
 
+TEST_F(TasksTest, ClientsThatLeaveMidWaitHoldNothing) {
+  // ctr waits on every process it starts. Killed meanwhile, it leaves no call blocked in berthd or the shim: the
+  // shim's thread count comes back down instead of growing with every client that went away.
+  if (daemon_.kind() != DaemonKind::kBerthd) {
+    // containerd asks a shim to Wait without a deadline, and ttrpc has no cancel: no shim can tell that the
+    // waiter left (containerd's own keeps a goroutine per such wait until the process exits).
+    GTEST_SKIP() << "berthd's waits, in slices it can stop";
+  }
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "host", "sleep", "1000"}));
+  auto shims = Shims("host");
+  ASSERT_EQ(shims.size(), 1u);
+  size_t threads_before = ThreadCount(shims[0]);
+  std::vector<Child> waiting;
+  for (int i = 0; i < 8; ++i) {
+    std::string error;
+    auto child = ctr().Start({"tasks", "exec", "--exec-id", "w" + std::to_string(i), "host", "sleep", "1000"},
+                             scratch_.Join("exec.log"), &error);
+    ASSERT_TRUE(child) << error;
+    waiting.push_back(std::move(*child));
+  }
+  // Every exec has started, so every ctr is in its Wait.
+  ASSERT_TRUE(WaitFor([&] { return Lines(ctr().Run({"tasks", "ps", "host"}).out).size() == 1 + 1 + 8; },
+                      std::chrono::seconds(30)))
+      << ctr().Run({"tasks", "ps", "host"}).out;
+  for (auto& child : waiting) child.KillAndReap();
+  EXPECT_TRUE(WaitFor([&] { return ThreadCount(shims[0]) < threads_before + 2; }, std::chrono::seconds(30)))
+      << ThreadCount(shims[0]) << " threads in the shim, " << threads_before << " before the execs";
+}
+
 TEST_F(TasksTest, TerminalRunGoesThroughAPty) {
   std::string command = "ctr --address " + daemon_.socket() + " --namespace " + ns_ + " run --rm -t --runtime " +
                         kBerthRuntime + " " + kBusybox + " t1 sh -c 'tty; exit 5'";

@@ -60,12 +60,16 @@ absl::StatusOr<taskapi::StateResponse> Task::State(const std::string& exec_id) {
   return response;
 }
 
-absl::StatusOr<taskapi::WaitResponse> Task::Wait(const std::string& exec_id) {
+absl::StatusOr<taskapi::WaitResponse> Task::Wait(const std::string& exec_id, const std::function<bool()>& cancelled) {
+  constexpr std::chrono::seconds kSlice{2};
   taskapi::WaitRequest request;
   request.set_id(id());
   request.set_exec_id(exec_id);
   taskapi::WaitResponse response;
-  absl::Status s = Call("Wait", request, &response, std::chrono::nanoseconds(0));
+  absl::Status s;
+  while (absl::IsDeadlineExceeded(s = Call("Wait", request, &response, kSlice))) {
+    if (cancelled()) return absl::CancelledError(fmt::format("wait for {}: the caller went away", id()));
+  }
   if (s.ok() || !exec_id.empty()) return s.ok() ? absl::StatusOr<taskapi::WaitResponse>(response) : s;
   if (!absl::IsUnavailable(s) && !absl::IsFailedPrecondition(s)) return s;
   // The shim went away during the wait: its cleanup records the exit within seconds.

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -38,8 +39,10 @@ class Task {
                     google::protobuf::Message* response, std::chrono::nanoseconds timeout = kShimCallTimeout);
   // The shim's State, or STOPPED with the recorded exit once the shim is gone.
   absl::StatusOr<taskapi::StateResponse> State(const std::string& exec_id);
-  // Blocks until the process exits; when the shim dies meanwhile, returns the exit recorded for it.
-  absl::StatusOr<taskapi::WaitResponse> Wait(const std::string& exec_id);
+  // Blocks until the process exits; when the shim dies meanwhile, returns the exit recorded for it. Asks the shim
+  // in slices, so a caller that went away (`cancelled`, polled between them) holds no thread here or in the shim
+  // for longer than one slice: Cancelled.
+  absl::StatusOr<taskapi::WaitResponse> Wait(const std::string& exec_id, const std::function<bool()>& cancelled);
 
   // The exit recorded when the shim died, and why (nullopt while the shim lives).
   std::optional<RecordedExit> recorded_exit() const;
