@@ -1,4 +1,4 @@
-// berth kill [-s SIGNAL] [-a] ID...: signal containers' tasks (SIGTERM by default).
+// berth kill [-s SIGNAL] [-a] ID...: signal containers' tasks (SIGKILL by default, as nerdctl and docker).
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -21,7 +21,7 @@ int ParseSignal(std::string name) {
 
 void AddKill(CLI::App& app, const Globals& g, int& rc) {
   CLI::App* cmd = app.add_subcommand("kill", "send a signal to containers' tasks");
-  auto signal = std::make_shared<std::string>("SIGTERM");
+  auto signal = std::make_shared<std::string>("SIGKILL");
   auto all = std::make_shared<bool>(false);
   auto ids = std::make_shared<std::vector<std::string>>();
   cmd->add_option("-s,--signal", *signal, "signal name or number")->capture_default_str();
