@@ -93,6 +93,13 @@ absl::Status Check(const grpc::Status& s, const std::string& what) {
 absl::StatusOr<google::protobuf::RepeatedPtrField<containerd::types::Mount>> CreateContainer(
     const Globals& g, const RunOptions& o, const std::string& id, const ResolvedImage& image, int64_t memory_limit) {
   auto channel = Connect(g);
+  // A name in use is said so, rather than as the clash of its snapshot key that would come first.
+  ctrapi::GetContainerRequest existing;
+  existing.set_id(id);
+  ctrapi::GetContainerResponse found;
+  if (ctrapi::Containers::NewStub(channel)->Get(CallContext(g).get(), existing, &found).ok()) {
+    return absl::AlreadyExistsError(fmt::format("the name {} is already in use (berth rm {} frees it)", id, id));
+  }
   auto leases = leaseapi::Leases::NewStub(channel);
   leaseapi::CreateRequest lease_req;
   (*lease_req.mutable_labels())["containerd.io/gc.expire"] =

@@ -379,6 +379,9 @@ TEST_F(BerthCliTest, RunPsExecKillRm) {
   auto d = Berth({"run", "-d", "--name", "web", kBusybox, "sleep", "1000"});
   ASSERT_TRUE(d.ok()) << d.Describe();
   EXPECT_EQ(d.out, "web\n");
+  auto again = Berth({"run", "-d", "--name", "web", kBusybox, "sleep", "1000"});
+  EXPECT_FALSE(again.ok());
+  EXPECT_THAT(again.err, HasSubstr("the name web is already in use"));
   auto ps = Berth({"ps"});
   ASSERT_TRUE(ps.ok()) << ps.Describe();
   EXPECT_THAT(ps.out, HasSubstr("CONTAINER ID"));
