@@ -23,15 +23,9 @@ using ::testing::Not;
 
 class DfTest : public BerthdServiceTest {
  protected:
-  // Generates and pushes a 2-layer image (1 MiB per layer) and pulls it with `berth pull`; returns its ref.
+  // A 2-layer image of 1 MiB per layer, pulled with `berth pull`; returns its ref.
   std::string PullImage(const std::string& repo, GeneratedImage* image) {
-    std::string ref;
-    MakeRegistryImage({.name = "docker.io/library/" + repo + ":v1", .seed = 51, .layers = 2, .files = 2,
-                       .layer_size = 1 << 20},
-                      repo, image, &ref);
-    RunResult pulled = Berth({"pull", "--plain-http", ref});
-    EXPECT_TRUE(pulled.ok()) << pulled.Describe();
-    return ref;
+    return PullGeneratedImage(repo, 51, 1 << 20, image);
   }
 
   nlohmann::json Df() {

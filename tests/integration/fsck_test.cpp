@@ -21,14 +21,9 @@ using ::testing::Not;
 
 class FsckTest : public BerthdServiceTest {
  protected:
+  // A 2-layer image of 256 KiB per layer, pulled with `berth pull`; returns its ref.
   std::string PullImage(const std::string& repo, GeneratedImage* image) {
-    std::string ref;
-    MakeRegistryImage({.name = "docker.io/library/" + repo + ":v1", .seed = 61, .layers = 2, .files = 2,
-                       .layer_size = 256 << 10},
-                      repo, image, &ref);
-    RunResult pulled = Berth({"pull", "--plain-http", ref});
-    EXPECT_TRUE(pulled.ok()) << pulled.Describe();
-    return ref;
+    return PullGeneratedImage(repo, 61, 256 << 10, image);
   }
 
   std::filesystem::path BlobPath(const std::string& digest) {

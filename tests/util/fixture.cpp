@@ -91,6 +91,17 @@ RunResult DaemonTest::Berth(const std::vector<std::string>& args, const std::str
   return RunCommand(argv, options);
 }
 
+std::string BerthdServiceTest::PullGeneratedImage(const std::string& repo, uint64_t seed, size_t layer_size,
+                                                  GeneratedImage* image) {
+  std::string ref;
+  MakeRegistryImage({.name = "docker.io/library/" + repo + ":v1", .seed = seed, .layers = 2, .files = 2,
+                     .layer_size = layer_size},
+                    repo, image, &ref);
+  RunResult pulled = Berth({"pull", "--plain-http", ref});
+  EXPECT_TRUE(pulled.ok()) << pulled.Describe();
+  return ref;
+}
+
 void DaemonTest::MakeRegistryImage(const ImageSpec& spec, const std::string& repo,
                                    GeneratedImage* image, std::string* ref) {
   std::string error;

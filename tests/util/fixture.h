@@ -68,6 +68,10 @@ class BerthdServiceTest : public DaemonTest {
     if (DaemonKindFromEnv() == DaemonKind::kContainerd) GTEST_SKIP() << "a service of berthd's own";
     DaemonTest::SetUp();
   }
+
+  // Generates a 2-layer image (two files per layer, `layer_size` random bytes each layer, from `seed`), pushes
+  // it to the test registry as docker.io/library/<repo>:v1 and pulls it with `berth pull`; returns its ref.
+  std::string PullGeneratedImage(const std::string& repo, uint64_t seed, size_t layer_size, GeneratedImage* image);
 };
 
 // A DaemonTest with a real containerd beside the daemon under test (`peer_`, its reference behaviour, on its
