@@ -1,6 +1,7 @@
 #include "plugins/runtime/task.h"
 
 #include "fmt/format.h"
+#include "plugins/runtime/shim_binary.h"
 
 namespace berth::runtime {
 
@@ -61,13 +62,15 @@ absl::StatusOr<taskapi::StateResponse> Task::State(const std::string& exec_id) {
 }
 
 absl::StatusOr<taskapi::WaitResponse> Task::Wait(const std::string& exec_id, const std::function<bool()>& cancelled) {
-  constexpr std::chrono::seconds kSlice{2};
+  // Only our shim ends a Wait at its deadline; containerd's runc shim ignores it and would keep one goroutine
+  // per slice until the process exits, so other shims are asked once, without one (as containerd does).
+  const std::chrono::nanoseconds slice = IsBerthShim(shim_binary()) ? std::chrono::seconds(2) : std::chrono::seconds(0);
   taskapi::WaitRequest request;
   request.set_id(id());
   request.set_exec_id(exec_id);
   taskapi::WaitResponse response;
   absl::Status s;
-  while (absl::IsDeadlineExceeded(s = Call("Wait", request, &response, kSlice))) {
+  while (absl::IsDeadlineExceeded(s = Call("Wait", request, &response, slice))) {
     if (cancelled()) return absl::CancelledError(fmt::format("wait for {}: the caller went away", id()));
   }
   if (s.ok() || !exec_id.empty()) return s.ok() ? absl::StatusOr<taskapi::WaitResponse>(response) : s;

@@ -39,7 +39,7 @@ class Task {
                     google::protobuf::Message* response, std::chrono::nanoseconds timeout = kShimCallTimeout);
   // The shim's State, or STOPPED with the recorded exit once the shim is gone.
   absl::StatusOr<taskapi::StateResponse> State(const std::string& exec_id);
-  // Blocks until the process exits; when the shim dies meanwhile, returns the exit recorded for it. Asks the shim
+  // Blocks until the process exits; when the shim dies meanwhile, returns the exit recorded for it. Asks our shim
   // in slices, so a caller that went away (`cancelled`, polled between them) holds no thread here or in the shim
   // for longer than one slice: Cancelled.
   absl::StatusOr<taskapi::WaitResponse> Wait(const std::string& exec_id, const std::function<bool()>& cancelled);
