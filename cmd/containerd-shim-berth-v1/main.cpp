@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,15 @@
 
 namespace {
 
-std::string SelfExe(const char* argv0) {
-  char buf[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string(argv0);
+// The forked daemon keeps `start`'s command line; without the action it reads as the daemon it is (in ps, and to
+// whoever looks for shims by their command line).
+void EraseAction(int argc, char** argv) {
+  for (int i = argc - 1; i > 0; --i) {
+    if (std::strcmp(argv[i], "start") == 0) {
+      std::memset(argv[i], 0, std::strlen(argv[i]));
+      return;
+    }
+  }
 }
 
 bool WriteAll(int fd, const std::string& data) {
@@ -40,7 +46,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags->action == "start") {
-    auto address = StartShim(*flags, SelfExe(argv[0]));
+    auto address = StartShim(*flags, [&] {
+      EraseAction(argc, argv);
+      Flags daemon = *flags;
+      daemon.action.clear();
+      return RunDaemon(daemon);
+    });
     if (!address.ok()) {
       std::fprintf(stderr, "containerd-shim-berth-v1 start: %s\n", address.status().ToString().c_str());
       return 1;

@@ -20,8 +20,6 @@
 namespace berth::shim {
 namespace {
 
-constexpr int kListenerFd = 3;
-
 // containerd holds the reader of <bundle>/log and copies it into its own log; without it, logs go nowhere.
 void RedirectLogsToBundleFifo() {
   int fd = ::open("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
@@ -62,7 +60,7 @@ int RunDaemon(const Flags& flags) {
   });
   ttrpc::Server server({.require_same_uid = true});
   service.RegisterWith(server);
-  if (absl::Status s = server.Serve(UniqueFd(kListenerFd)); !s.ok()) {
+  if (absl::Status s = server.Serve(UniqueFd(kDaemonListenerFd)); !s.ok()) {
     log::Error("shim {}: {}", flags.id, s.ToString());
     return 1;
   }

@@ -2,7 +2,7 @@
 // `-name=value`, bool flags bare), followed by an optional action:
 //   start:  -namespace NS -address A -publish-binary B -id ID [-debug] start
 //   delete: -namespace NS -address A -publish-binary B -id ID -bundle DIR delete
-//   daemon: -namespace NS -id ID -address A [-debug]           (what `start` re-executes)
+//   daemon: -namespace NS -id ID -address A [-debug]           (the daemon alone, on fd 3; `start` forks it)
 #pragma once
 
 #include <string>

@@ -1,7 +1,6 @@
 #include "shim/start.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,8 +11,6 @@
 #include "base/status.h"
 #include "shim/sha256.h"
 #include "ttrpc/unix_socket.h"
-
-extern char** environ;
 
 namespace berth::shim {
 namespace {
@@ -42,38 +39,30 @@ absl::StatusOr<UniqueFd> BindShimSocket(const std::string& path, bool* reuse) {
   return absl::AlreadyExistsError(fmt::format("shim socket {} stays in use", path));
 }
 
-void RaiseOomScoreAdj(pid_t pid) {
+void RaiseOomScoreAdj() {
   // The shim should be killed before containerd, not after: containerd's score + 1, as the runc shim does.
   int own = 0;
   std::ifstream("/proc/self/oom_score_adj") >> own;
-  std::ofstream(fmt::format("/proc/{}/oom_score_adj", pid)) << std::min(own + 1, 1000);
+  std::ofstream("/proc/self/oom_score_adj") << std::min(own + 1, 1000);
 }
 
-absl::StatusOr<pid_t> SpawnDaemon(const Flags& flags, const std::string& self_exe, int listener_fd) {
-  std::vector<std::string> args = {self_exe, "-namespace", flags.ns, "-id", flags.id, "-address", flags.address};
-  if (flags.debug) args.push_back("-debug");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // Move the socket off the low fds first, so dup2 onto 3 always happens (and clears close-on-exec).
-  UniqueFd high(::fcntl(listener_fd, F_DUPFD_CLOEXEC, 10));
-  if (!high.valid()) return ErrnoStatus(errno, "dup", "shim socket");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, high.get(), 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own session: no controlling terminal, and not in containerd's process group.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  pid_t pid = -1;
-  int err = ::posix_spawn(&pid, self_exe.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (err != 0) return ErrnoStatus(err, "spawn shim daemon", self_exe);
-  return pid;
+// The daemon is a fork of `start`, not a new program: it serves at once, without an exec and a program start-up,
+// which were a good part of a short task's life. `start` has no threads yet, so forking is safe.
+absl::StatusOr<pid_t> ForkDaemon(int listener_fd, const std::function<int()>& run_daemon) {
+  pid_t pid = ::fork();
+  if (pid < 0) return ErrnoStatus(errno, "fork", "shim daemon");
+  if (pid > 0) return pid;
+  // Its own session: no controlling terminal, and not in containerd's process group. Its stdio must not hold the
+  // pipe containerd reads the address from to EOF.
+  ::setsid();
+  if (listener_fd != kDaemonListenerFd && ::dup3(listener_fd, kDaemonListenerFd, O_CLOEXEC) < 0) std::_Exit(1);
+  int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2 && null_fd >= 0; ++fd) {
+    if (fd != null_fd) ::dup2(null_fd, fd);
+  }
+  if (null_fd > 2) ::close(null_fd);
+  RaiseOomScoreAdj();
+  std::_Exit(run_daemon());
 }
 
 }  // namespace
@@ -82,7 +71,7 @@ std::string SocketPath(const std::string& containerd_address, const std::string&
   return fmt::format("{}/{}", kSocketDir, Sha256Hex(fmt::format("{}/{}/{}", containerd_address, ns, id)));
 }
 
-absl::StatusOr<std::string> StartShim(const Flags& flags, const std::string& self_exe) {
+absl::StatusOr<std::string> StartShim(const Flags& flags, const std::function<int()>& run_daemon) {
   char cwd[PATH_MAX];
   if (::getcwd(cwd, sizeof cwd) == nullptr) return ErrnoStatus(errno, "getcwd", "bundle");
   std::string bundle = cwd;
@@ -96,12 +85,10 @@ absl::StatusOr<std::string> StartShim(const Flags& flags, const std::string& sel
   ASSIGN_OR_RETURN(UniqueFd listener, BindShimSocket(path, &reuse));
   RETURN_IF_ERROR(WriteFileAtomically(bundle + "/address", address, 0644));
   if (reuse) return address;
-  auto pid = SpawnDaemon(flags, self_exe, listener.get());
-  if (!pid.ok()) {
+  if (auto pid = ForkDaemon(listener.get(), run_daemon); !pid.ok()) {
     ::unlink(path.c_str());
     return pid.status();
   }
-  RaiseOomScoreAdj(*pid);
   return address;
 }
 
