@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +133,7 @@ absl::StatusOr<pid_t> Reaper::Spawn(const SpawnOptions& options) {
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (err != 0) return ErrnoStatus(err, "spawn", options.argv[0]);
+  if (options.nice != 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), options.nice);
   return pid;
 }
 

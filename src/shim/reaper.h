@@ -30,6 +30,7 @@ struct SpawnOptions {
   int stdin_fd = -1;              // -1: /dev/null
   int stdout_fd = -1;
   int stderr_fd = -1;
+  int nice = 0;  // applied just after the spawn: the command's first instants run at the shim's priority
 };
 
 // Exit status as containerd reports it: the exit code, or 128 + signal number.

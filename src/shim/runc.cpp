@@ -11,6 +11,7 @@
 #include "base/close_on_exec.h"
 #include "base/status.h"
 #include "nlohmann/json.hpp"
+#include "shim/exec_fifo.h"
 
 namespace berth::shim {
 namespace {
@@ -67,11 +68,11 @@ std::string Runc::LastLoggedError() const {
 }
 
 absl::StatusOr<std::string> Runc::Run(const std::vector<std::string>& args, const ProcessFds* fds,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout, int nice) {
   std::vector<std::string> argv = {binary_, "--root", root_, "--log", log_path_, "--log-format", "json"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string command = fmt::format("runc {}", args.empty() ? "" : args[0]);
-  SpawnOptions spawn{.argv = argv};
+  SpawnOptions spawn{.argv = argv, .nice = nice};
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
   UniqueFd out_r, out_w, err_r, err_w;
   if (fds != nullptr) {
@@ -125,7 +126,11 @@ absl::Status Runc::Create(const std::string& id, const std::string& bundle, cons
   return Run(args, &fds).status();
 }
 
-absl::Status Runc::Start(const std::string& id) { return Run({"start", id}).status(); }
+absl::Status Runc::Start(const std::string& id, pid_t init_pid) {
+  absl::Status released = ReleaseThroughExecFifo(fmt::format("{}/{}/exec.fifo", root_, id), init_pid, std::chrono::seconds(30));
+  if (!absl::IsNotFound(released)) return released;
+  return Run({"start", id}).status();
+}
 
 absl::Status Runc::Exec(const std::string& id, const std::string& process_file, const std::string& pid_file,
                         const std::string& console_socket, const ProcessFds& fds) {
@@ -154,6 +159,10 @@ absl::Status Runc::Delete(const std::string& id, bool force) {
   if (force) args.push_back("--force");
   args.push_back(id);
   return Run(args).status();
+}
+
+absl::Status Runc::DeleteInBackground(const std::string& id) {
+  return Run({"delete", id}, nullptr, std::chrono::seconds(30), /*nice=*/10).status();
 }
 
 absl::Status Runc::Update(const std::string& id, const std::string& resources_file) {

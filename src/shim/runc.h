@@ -26,7 +26,8 @@ class Runc {
 
   absl::Status Create(const std::string& id, const std::string& bundle, const std::string& pid_file,
                       const std::string& console_socket, const ProcessFds& fds);
-  absl::Status Start(const std::string& id);
+  // Lets the created init go on through runc's exec FIFO, or with `runc start` when that is not there.
+  absl::Status Start(const std::string& id, pid_t init_pid);
   // `process_file`: the OCI Process JSON. Detached; the process's pid lands in pid_file.
   absl::Status Exec(const std::string& id, const std::string& process_file, const std::string& pid_file,
                     const std::string& console_socket, const ProcessFds& fds);
@@ -34,6 +35,9 @@ class Runc {
   absl::Status Pause(const std::string& id);
   absl::Status Resume(const std::string& id);
   absl::Status Delete(const std::string& id, bool force);
+  // `runc delete` of a stopped container at low priority (nice 10), for a cleanup nobody waits for yet: it
+  // takes the CPU the client's next steps leave idle.
+  absl::Status DeleteInBackground(const std::string& id);
   absl::Status Update(const std::string& id, const std::string& resources_file);
   absl::StatusOr<std::vector<pid_t>> Ps(const std::string& id);
   // One JSON object from `runc events --stats`: {"type":"stats","id":...,"data":{cpu, memory, pids, ...}}.
@@ -44,7 +48,7 @@ class Runc {
  private:
   // Runs runc with `args`; returns its stdout. With `fds`, runc's stdio are those (and output is not captured).
   absl::StatusOr<std::string> Run(const std::vector<std::string>& args, const ProcessFds* fds = nullptr,
-                                  std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(30), int nice = 0);
   std::string LastLoggedError() const;
 
   Reaper* reaper_;

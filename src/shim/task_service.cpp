@@ -92,6 +92,37 @@ void TaskService::ReportExit(const std::shared_ptr<Process>& process, int wait_s
   }
   log::Info("process {} (pid {}) of {} exited with status {}", process->name(), process->pid(), id, code);
   publisher_->Publish(TaskExitEvent(id, process->name(), static_cast<uint32_t>(process->pid()), code, at));
+  if (process->is_init()) BeginCleanupAtExit();
+}
+
+void TaskService::BeginCleanupAtExit() {
+  // A stopped container's runc state, cgroup and rootfs mount are of no more use (runc ps/exec/update/stats on it
+  // fail either way), and leftover processes (no pid namespace of its own) are killed now, as containerd's shim
+  // kills them at the init's exit. Done while the client learns of the exit, Delete mostly finds it done.
+  std::lock_guard lock(mu_);
+  if (runc_ == nullptr || delete_begun_ || cleanup_at_exit_.valid()) return;
+  cleanup_at_exit_ = std::async(std::launch::async, [runc = runc_.get(), id = id_, rootfs = bundle_ + "/rootfs"] {
+    RETURN_IF_ERROR(runc->DeleteInBackground(id));
+    return UnmountAll(rootfs);
+  });
+}
+
+absl::Status TaskService::CleanUpContainer(const std::string& id, bool force) {
+  std::future<absl::Status> at_exit;
+  std::string rootfs;
+  {
+    std::lock_guard lock(mu_);
+    delete_begun_ = true;  // no cleanup at exit starts after this
+    at_exit = std::move(cleanup_at_exit_);
+    rootfs = bundle_ + "/rootfs";
+  }
+  if (at_exit.valid()) {
+    absl::Status s = at_exit.get();
+    if (s.ok()) return s;
+    log::Warn("container {}: cleanup at exit: {}; trying again", id, s.ToString());
+  }
+  RETURN_IF_ERROR(runc_->Delete(id, force));
+  return UnmountAll(rootfs);
 }
 
 absl::StatusOr<std::string> TaskService::Create(const ttrpc::CallContext&, std::string_view payload) {
@@ -156,7 +187,7 @@ absl::StatusOr<std::string> TaskService::Start(const ttrpc::CallContext&, std::s
   if (process->status() != TaskStatus::kCreated) {
     return absl::FailedPreconditionError(fmt::format("container {} is not in the created state", req.id));
   }
-  RETURN_IF_ERROR(WithContext(runc_->Start(req.id), fmt::format("start container {}", req.id)));
+  RETURN_IF_ERROR(WithContext(runc_->Start(req.id, process->pid()), fmt::format("start container {}", req.id)));
   RETURN_IF_ERROR(process->MarkStarted());
   publisher_->Publish(TaskStartEvent(req.id, static_cast<uint32_t>(process->pid())));
   return EncodePidResponse(static_cast<uint32_t>(process->pid()));
@@ -261,14 +292,8 @@ absl::StatusOr<std::string> TaskService::Delete(const ttrpc::CallContext&, std::
   }
   std::lock_guard create_lock(create_mu_);
   // A created-but-never-started container is still alive in runc: --force kills it.
-  RETURN_IF_ERROR(WithContext(runc_->Delete(req.id, /*force=*/status != TaskStatus::kStopped),
+  RETURN_IF_ERROR(WithContext(CleanUpContainer(req.id, /*force=*/status != TaskStatus::kStopped),
                               fmt::format("delete container {}", req.id)));
-  std::string rootfs;
-  {
-    std::lock_guard lock(mu_);
-    rootfs = bundle_ + "/rootfs";
-  }
-  RETURN_IF_ERROR(WithContext(UnmountAll(rootfs), fmt::format("delete container {}", req.id)));
   if (status != TaskStatus::kStopped) {
     // Report the kill as the exit, as containerd's runc shim does for an unstarted container.
     process->MarkExited(137, Timestamp::Now());

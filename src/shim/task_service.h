@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,10 @@ class TaskService {
   void EndStart(const std::shared_ptr<Process>& process);
   // Records the exit and publishes /tasks/exit.
   void ReportExit(const std::shared_ptr<Process>& process, int wait_status, Timestamp at);
+  // Once the init has exited: `runc delete` and the rootfs unmount, in the background.
+  void BeginCleanupAtExit();
+  // Delete's cleanup: the one at exit, or (none, or it failed) the same now.
+  absl::Status CleanUpContainer(const std::string& id, bool force);
 
   const std::string ns_;
   Reaper* reaper_;
@@ -77,6 +82,9 @@ class TaskService {
   std::vector<Mount> rootfs_;
   std::unique_ptr<OomWatcher> oom_;
   bool deleted_ = false;
+  bool delete_begun_ = false;
+  // After runc_, so it is joined before runc_ goes.
+  std::future<absl::Status> cleanup_at_exit_;
 };
 
 }  // namespace berth::shim

@@ -127,6 +127,22 @@ TEST_F(TasksTest, DetachedTaskLifecycle) {
   EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
 }
 
+TEST_F(TasksTest, ProcessesLeftByTheInitOfAContainerInASharedPidNamespaceDieWithIt) {
+  // In a pid namespace it does not own (here another container's, as in a pod), nothing in the kernel ends them
+  // with the init; containerd's shim kills them at the init's exit, before anyone deletes the task.
+  ASSERT_CTR_OK(Run({"-d", kBusybox, "pod", "sleep", "1000"}));
+  const std::string marker = std::to_string(30000 + ::getpid() % 10000);
+  auto run = Run({"-d", "--with-ns", "pid:/proc/" + std::to_string(TaskPid("pod")) + "/ns/pid", kBusybox, "member",
+                  "sh", "-c", "sleep " + marker + " & sleep 0.5"});
+  ASSERT_CTR_OK(run);
+  ASSERT_TRUE(WaitFor([&] { return !ProcessesMatching({"sleep " + marker}).empty(); }, std::chrono::seconds(5)));
+  ASSERT_TRUE(WaitFor([&] { return TaskStatus("member") == "STOPPED"; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMatching({"sleep " + marker}).empty(); }, std::chrono::seconds(5)))
+      << "left running after its init exited";
+  EXPECT_EQ(TaskStatus("pod"), "RUNNING");
+  ASSERT_CTR_OK(ctr().Run({"tasks", "delete", "member"}));
+}
+
 TEST_F(TasksTest, AProcessThatCannotStartFailsPromptlyAndLeavesNothingBehind) {
   // ctr waits for EOF on the process's output FIFOs before it reports a failed start: the shim must close
   // its ends of them, or ctr hangs.
