@@ -70,7 +70,7 @@ TEST_F(TasksTest, RunRmPrintsOutputAndExitsWithTheProcessStatus) {
   EXPECT_TRUE(Lines(ctr().Run({"containers", "ls", "-q"}).out).empty());
   EXPECT_TRUE(Lines(ctr().Run({"tasks", "ls", "-q"}).out).empty());
   EXPECT_TRUE(WaitFor([&] { return AllShims().empty(); }, std::chrono::seconds(10)));
-  EXPECT_TRUE(Bundles().empty());
+  EXPECT_TRUE(WaitFor([&] { return Bundles().empty(); }, std::chrono::seconds(10)));
   EXPECT_TRUE(MountPointsUnder(daemon_.dir()).empty());
 }
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "base/atomic_file.h"
@@ -112,10 +113,8 @@ absl::Status Bundle::Release() const {
 }
 
 absl::Status Bundle::Remove() const {
-  UnmountAll(rootfs());
+  RETURN_IF_ERROR(UnmountRootfs());
   std::error_code ec;
-  // rmdir rootfs first: if it were still a mount point, remove_all must not walk into the container's files.
-  if (::rmdir(rootfs().c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir", rootfs());
   // The shim's last events (its exit, recorded as stop-reason.json) may still land while the bundle goes: a file
   // written meanwhile makes remove_all fail with ENOTEMPTY, and the next pass takes it. Bounded.
   for (int pass = 0; pass < 5; ++pass) {
@@ -124,6 +123,25 @@ absl::Status Bundle::Remove() const {
     if (ec != std::errc::directory_not_empty) break;
   }
   if (ec) return absl::InternalError(fmt::format("remove bundle {}: {}", dir_, ec.message()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Bundle::MoveAside() const {
+  RETURN_IF_ERROR(UnmountRootfs());
+  static std::atomic<uint64_t> moved{0};
+  std::string aside =
+      fmt::format("{}/{}{}-{}-{}", fs::path(dir_).parent_path().string(), kAsidePrefix, id_, ::getpid(), moved++);
+  if (::rename(dir_.c_str(), aside.c_str()) != 0) {
+    if (errno == ENOENT) return std::string();
+    return ErrnoStatus(errno, "rename", dir_);
+  }
+  return aside;
+}
+
+absl::Status Bundle::UnmountRootfs() const {
+  UnmountAll(rootfs());
+  // rmdir, not a recursive removal: were it still a mount point, that would walk into the container's files.
+  if (::rmdir(rootfs().c_str()) != 0 && errno != ENOENT) return ErrnoStatus(errno, "rmdir", rootfs());
   return absl::OkStatus();
 }
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -46,6 +47,11 @@ class Bundle {
   absl::Status Release() const;
   // Unmounts and removes the whole bundle. Idempotent.
   absl::Status Remove() const;
+  // Unmounts rootfs and renames the bundle beside itself to kAsidePrefix + id + a unique suffix, at once, so a task
+  // with the same id can be created right after; returns that path for removal ("" when there was no bundle).
+  // Recovery ignores such names and removes what a crash left of them.
+  absl::StatusOr<std::string> MoveAside() const;
+  static constexpr std::string_view kAsidePrefix = ".removing-";
 
   const std::string& dir() const { return dir_; }
   std::string rootfs() const { return dir_ + "/rootfs"; }
@@ -53,6 +59,8 @@ class Bundle {
   const std::string& id() const { return id_; }
 
  private:
+  absl::Status UnmountRootfs() const;
+
   std::string ns_, id_, dir_;
 };
 

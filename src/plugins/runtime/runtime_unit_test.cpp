@@ -19,6 +19,7 @@
 #include "plugins/runtime/bundle.h"
 #include "plugins/runtime/command.h"
 #include "plugins/runtime/shim_binary.h"
+#include "plugins/runtime/tree_remover.h"
 #include "plugins/runtime/watcher.h"
 
 namespace berth::runtime {
@@ -113,6 +114,33 @@ TEST(BundleTest, ReleaseNeverDeletesThroughAMountedRootfs) {
   ASSERT_EQ(::mount(precious.c_str(), bundle.rootfs().c_str(), nullptr, MS_BIND, nullptr), 0);
   ASSERT_TRUE(bundle.Remove().ok());  // unmounts first
   EXPECT_TRUE(std::filesystem::exists(precious + "/file"));
+  std::filesystem::remove_all(root);
+  std::filesystem::remove_all(precious);
+}
+
+TEST(BundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgainAndRemovedInTheBackground) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to bind-mount";
+  std::string root = TempDir(), precious = TempDir();
+  ASSERT_TRUE(std::ofstream(precious + "/file").good());
+  Bundle bundle(root, "ns", "c1");
+  ASSERT_TRUE(bundle.Create("{}").ok());
+  ASSERT_EQ(::mount(precious.c_str(), bundle.rootfs().c_str(), nullptr, MS_BIND, nullptr), 0);
+  absl::StatusOr<std::string> aside = bundle.MoveAside();
+  ASSERT_TRUE(aside.ok()) << aside.status();
+  EXPECT_EQ(std::filesystem::path(*aside).parent_path(), std::filesystem::path(root) / "ns");
+  EXPECT_TRUE(std::filesystem::path(*aside).filename().string().starts_with(Bundle::kAsidePrefix));
+  EXPECT_FALSE(std::filesystem::exists(bundle.dir()));
+  EXPECT_FALSE(std::filesystem::exists(*aside + "/rootfs"));  // unmounted, not carried along
+  EXPECT_TRUE(std::filesystem::exists(precious + "/file"));
+  ASSERT_TRUE(bundle.Create("{}").ok());  // the same id again, at once
+  EXPECT_EQ(*Bundle(root, "ns", "c2").MoveAside(), "");  // no bundle: nothing to move
+  {
+    TreeRemover remover;
+    remover.Remove(*aside);
+    for (int i = 0; i < 500 && std::filesystem::exists(*aside); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_FALSE(std::filesystem::exists(*aside));
+  }
+  EXPECT_TRUE(std::filesystem::exists(bundle.dir() + "/config.json"));
   std::filesystem::remove_all(root);
   std::filesystem::remove_all(precious);
 }

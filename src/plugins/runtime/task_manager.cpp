@@ -241,12 +241,14 @@ absl::StatusOr<taskapi::DeleteResponse> TaskManager::Delete(const std::string& n
     if (!cleaned.ok()) log::Warn("task {}/{}: shim delete action: {}", ns, id, cleaned.status().ToString());
   }
   watcher_->Unwatch(task->log_token_);
-  absl::Status removed = task->bundle().Remove();
+  // Out of the way at once, gone in the background: its files' removal is not the client's to wait for.
+  absl::StatusOr<std::string> aside = task->bundle().MoveAside();
   {
     std::lock_guard lock(mu_);
     tasks_.erase({ns, id});
   }
-  RETURN_IF_ERROR(removed);
+  RETURN_IF_ERROR(aside.status());
+  if (!aside->empty()) remover_.Remove(*std::move(aside));
   return response;
 }
 

@@ -26,6 +26,7 @@
 #include "events/exchange.h"
 #include "plugins/runtime/stop_reason.h"
 #include "plugins/runtime/task.h"
+#include "plugins/runtime/tree_remover.h"
 #include "plugins/runtime/watcher.h"
 #include "ttrpc/server.h"
 
@@ -82,6 +83,7 @@ class TaskManager {
   std::unique_ptr<ttrpc::Server> events_server_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Task>> tasks_;  // (ns, id)
+  TreeRemover remover_;
   std::unique_ptr<Watcher> watcher_;  // last: its thread calls into the members above, so it stops first
 };
 

@@ -183,6 +183,11 @@ void TaskManager::Recover() {
     if (!ns_dir.is_directory() || ns_dir.path().filename().string().starts_with(".")) continue;
     for (const auto& task_dir : std::filesystem::directory_iterator(ns_dir.path(), ec)) {
       std::string id = task_dir.path().filename().string();
+      if (id.starts_with(Bundle::kAsidePrefix)) {
+        std::error_code removed;
+        std::filesystem::remove_all(task_dir.path(), removed);  // a deleted task's bundle, left by a crash
+        continue;
+      }
       if (!task_dir.is_directory() || id.starts_with(".")) continue;
       // In parallel: each shim gets its own short deadline, so one hung shim does not delay the others.
       workers.emplace_back([this, ns = ns_dir.path().filename().string(), id] { RecoverOne(ns, id); });
