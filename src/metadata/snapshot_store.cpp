@@ -200,10 +200,9 @@ absl::StatusOr<std::vector<mount::Mount>> SnapshotStore::Create(const Context& c
   RETURN_IF_ERROR(WithContext(ValidateLabels(opts.labels), "info.Labels"));
   std::shared_lock lock(lock_);
 
-  // (1) Check and take a sequence number: failing here costs no disk work.
-  std::string backend_key;
+  // (1) Check (failing here costs no disk work) and take a sequence number.
   std::string backend_parent;
-  RETURN_IF_ERROR(db_->Update([&](WriteTxn& txn) -> absl::Status {
+  RETURN_IF_ERROR(db_->View([&](const Txn& txn) -> absl::Status {
     if (!ctx.lease.empty()) RETURN_IF_ERROR(CheckLeaseExists(txn, ns, ctx.lease));
     ASSIGN_OR_RETURN(std::optional<SnapshotRecord> existing,
                      LoadSnapshot(txn, ns, snapshotter_, key));
@@ -214,10 +213,10 @@ absl::StatusOr<std::vector<mount::Mount>> SnapshotStore::Create(const Context& c
       if (!p.has_value()) return ParentNotFound(parent);
       backend_parent = p->backend_key;
     }
-    ASSIGN_OR_RETURN(uint64_t seq, NextSequence(txn, snapshotter_));
-    backend_key = fmt::format("{}/{}/{}", ns, seq, key);
     return absl::OkStatus();
   }));
+  ASSIGN_OR_RETURN(uint64_t seq, TakeSequence());
+  const std::string backend_key = fmt::format("{}/{}/{}", ns, seq, key);
 
   // (2) The disk work, with no transaction open.
   snapshots::Options backend_opts{.labels = InheritedLabels(opts.labels)};
@@ -268,6 +267,20 @@ absl::StatusOr<std::vector<mount::Mount>> SnapshotStore::Create(const Context& c
     return recorded;
   }
   return mounts;
+}
+
+absl::StatusOr<uint64_t> SnapshotStore::TakeSequence() {
+  std::lock_guard lock(sequence_mu_);
+  if (sequence_next_ == 0 || sequence_next_ > sequence_last_) {
+    uint64_t first = 0;
+    RETURN_IF_ERROR(db_->Update([&](WriteTxn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(first, NextSequence(txn, snapshotter_));
+      return txn.Put(Table::kMeta, SequenceKey(snapshotter_), std::to_string(first + kSequenceBlock - 1));
+    }));
+    sequence_next_ = first;
+    sequence_last_ = first + kSequenceBlock - 1;
+  }
+  return sequence_next_++;
 }
 
 absl::Status SnapshotStore::Commit(const Context& ctx, const std::string& name,

@@ -37,6 +37,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -103,11 +104,19 @@ class SnapshotStore : public snapshots::Snapshotter {
   // Finishes or drops every reserved commit; the caller holds lock_ exclusively.
   absl::Status RecoverCommits(const Context& ctx);
   std::string LeaseType() const { return "snapshots/" + snapshotter_; }
+  absl::StatusOr<uint64_t> TakeSequence();
 
   Db* db_;
   const std::string snapshotter_;
   const std::shared_ptr<snapshots::Snapshotter> backend_;
   std::shared_mutex lock_;  // shared by every call, exclusive for Cleanup and recovery
+  // Sequence numbers for Prepare and View, reserved kSequenceBlock at a time in `meta`, so taking one needs no
+  // commit of its own before the disk work. Numbers a restart skips are never used: backend keys need only be
+  // unique. Commit takes its number in its own transaction, past any reserved block.
+  static constexpr uint64_t kSequenceBlock = 1024;
+  std::mutex sequence_mu_;
+  uint64_t sequence_next_ = 0;  // 0: no block reserved yet
+  uint64_t sequence_last_ = 0;
   std::function<void()> on_delete_;
 };
 
