@@ -105,44 +105,48 @@ TEST(BundleTest, CreateRecordReleaseRemove) {
   std::filesystem::remove_all(root);
 }
 
-TEST(BundleTest, ReleaseNeverDeletesThroughAMountedRootfs) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to bind-mount";
-  std::string root = TempDir(), precious = TempDir();
-  ASSERT_TRUE(std::ofstream(precious + "/file").good());
-  Bundle bundle(root, "ns", "c1");
-  ASSERT_TRUE(bundle.Create("{}").ok());
-  ASSERT_EQ(::mount(precious.c_str(), bundle.rootfs().c_str(), nullptr, MS_BIND, nullptr), 0);
-  ASSERT_TRUE(bundle.Remove().ok());  // unmounts first
-  EXPECT_TRUE(std::filesystem::exists(precious + "/file"));
-  std::filesystem::remove_all(root);
-  std::filesystem::remove_all(precious);
+// A bundle whose rootfs is a bind mount of a directory with a file in it that must survive.
+class MountedBundleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to bind-mount";
+    ASSERT_TRUE(std::ofstream(precious_ + "/file").good());
+    ASSERT_TRUE(bundle_.Create("{}").ok());
+    ASSERT_EQ(::mount(precious_.c_str(), bundle_.rootfs().c_str(), nullptr, MS_BIND, nullptr), 0);
+  }
+  void TearDown() override {
+    ::umount2(bundle_.rootfs().c_str(), MNT_DETACH);  // if a test failed before it was unmounted
+    std::filesystem::remove_all(root_);
+    std::filesystem::remove_all(precious_);
+  }
+  std::string root_ = TempDir(), precious_ = TempDir();
+  Bundle bundle_{root_, "ns", "c1"};
+};
+
+TEST_F(MountedBundleTest, RemoveNeverDeletesThroughAMountedRootfs) {
+  ASSERT_TRUE(bundle_.Remove().ok());  // unmounts first
+  EXPECT_TRUE(std::filesystem::exists(precious_ + "/file"));
 }
 
-TEST(BundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgainAndRemovedInTheBackground) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root to bind-mount";
-  std::string root = TempDir(), precious = TempDir();
-  ASSERT_TRUE(std::ofstream(precious + "/file").good());
-  Bundle bundle(root, "ns", "c1");
-  ASSERT_TRUE(bundle.Create("{}").ok());
-  ASSERT_EQ(::mount(precious.c_str(), bundle.rootfs().c_str(), nullptr, MS_BIND, nullptr), 0);
-  absl::StatusOr<std::string> aside = bundle.MoveAside();
+TEST_F(MountedBundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgainAndRemovedInTheBackground) {
+  absl::StatusOr<std::string> aside = bundle_.MoveAside();
   ASSERT_TRUE(aside.ok()) << aside.status();
-  EXPECT_EQ(std::filesystem::path(*aside).parent_path(), std::filesystem::path(root) / "ns");
+  EXPECT_EQ(std::filesystem::path(*aside).parent_path(), std::filesystem::path(root_) / "ns");
   EXPECT_TRUE(std::filesystem::path(*aside).filename().string().starts_with(Bundle::kAsidePrefix));
-  EXPECT_FALSE(std::filesystem::exists(bundle.dir()));
+  EXPECT_FALSE(std::filesystem::exists(bundle_.dir()));
   EXPECT_FALSE(std::filesystem::exists(*aside + "/rootfs"));  // unmounted, not carried along
-  EXPECT_TRUE(std::filesystem::exists(precious + "/file"));
-  ASSERT_TRUE(bundle.Create("{}").ok());  // the same id again, at once
-  EXPECT_EQ(*Bundle(root, "ns", "c2").MoveAside(), "");  // no bundle: nothing to move
+  EXPECT_TRUE(std::filesystem::exists(precious_ + "/file"));
+  ASSERT_TRUE(bundle_.Create("{}").ok());  // the same id again, at once
+  EXPECT_EQ(*Bundle(root_, "ns", "c2").MoveAside(), "");  // no bundle: nothing to move
   {
     TreeRemover remover;
     remover.Remove(*aside);
-    for (int i = 0; i < 500 && std::filesystem::exists(*aside); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && std::filesystem::exists(*aside); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     EXPECT_FALSE(std::filesystem::exists(*aside));
   }
-  EXPECT_TRUE(std::filesystem::exists(bundle.dir() + "/config.json"));
-  std::filesystem::remove_all(root);
-  std::filesystem::remove_all(precious);
+  EXPECT_TRUE(std::filesystem::exists(bundle_.dir() + "/config.json"));
 }
 
 TEST(WatcherTest, CallsBackOnceWhenTheProcessExits) {
