@@ -49,7 +49,9 @@ absl::Status ReleaseThroughExecFifo(const std::string& path, pid_t init_pid, std
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (init.ok()) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return absl::DeadlineExceededError(fmt::format("exec FIFO {}: no exec within {} ms", path, timeout.count()));
+    if (left.count() <= 0) {
+      return absl::DeadlineExceededError(fmt::format("exec FIFO {}: no exec within {} ms", path, timeout.count()));
+    }
     int ready = ::poll(fds, 2, static_cast<int>(left.count()) + 1);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return ErrnoStatus(errno, "poll", path);

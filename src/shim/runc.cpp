@@ -127,7 +127,8 @@ absl::Status Runc::Create(const std::string& id, const std::string& bundle, cons
 }
 
 absl::Status Runc::Start(const std::string& id, pid_t init_pid) {
-  absl::Status released = ReleaseThroughExecFifo(fmt::format("{}/{}/exec.fifo", root_, id), init_pid, std::chrono::seconds(30));
+  absl::Status released =
+      ReleaseThroughExecFifo(fmt::format("{}/{}/exec.fifo", root_, id), init_pid, std::chrono::seconds(30));
   if (!absl::IsNotFound(released)) return released;
   return Run({"start", id}).status();
 }
