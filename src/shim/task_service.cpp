@@ -98,31 +98,47 @@ void TaskService::ReportExit(const std::shared_ptr<Process>& process, int wait_s
 void TaskService::BeginCleanupAtExit() {
   // A stopped container's runc state, cgroup and rootfs mount are of no more use (runc ps/exec/update/stats on it
   // fail either way), and leftover processes (no pid namespace of its own) are killed now, as containerd's shim
-  // kills them at the init's exit. Done while the client learns of the exit, Delete mostly finds it done.
+  // kills them at the init's exit. Done while the client learns of the exit: Delete waits only for the unmount
+  // (the client removes the snapshot next), Shutdown for runc too (the bundle holds runc's state).
   std::lock_guard lock(mu_);
-  if (runc_ == nullptr || delete_begun_ || cleanup_at_exit_.valid()) return;
-  cleanup_at_exit_ = std::async(std::launch::async, [runc = runc_.get(), id = id_, rootfs = bundle_ + "/rootfs"] {
-    RETURN_IF_ERROR(runc->DeleteInBackground(id));
-    return UnmountAll(rootfs);
-  });
+  if (runc_ == nullptr || delete_begun_ || runc_deleted_.valid()) return;
+  runc_deleted_ = std::async(std::launch::async, [runc = runc_.get(), id = id_] { return runc->DeleteInBackground(id); });
+  unmounted_ = std::async(std::launch::async, [rootfs = bundle_ + "/rootfs"] { return UnmountAll(rootfs); });
 }
 
 absl::Status TaskService::CleanUpContainer(const std::string& id, bool force) {
-  std::future<absl::Status> at_exit;
+  std::future<absl::Status> unmounted;
   std::string rootfs;
   {
     std::lock_guard lock(mu_);
     delete_begun_ = true;  // no cleanup at exit starts after this
-    at_exit = std::move(cleanup_at_exit_);
+    unmounted = std::move(unmounted_);
     rootfs = bundle_ + "/rootfs";
   }
-  if (at_exit.valid()) {
-    absl::Status s = at_exit.get();
-    if (s.ok()) return s;
-    log::Warn("container {}: cleanup at exit: {}; trying again", id, s.ToString());
+  if (!unmounted.valid()) {
+    RETURN_IF_ERROR(runc_->Delete(id, force));
+    return UnmountAll(rootfs);
   }
-  RETURN_IF_ERROR(runc_->Delete(id, force));
-  return UnmountAll(rootfs);
+  if (absl::Status s = unmounted.get(); !s.ok()) {
+    log::Warn("container {}: unmount at exit: {}; trying again", id, s.ToString());
+    return UnmountAll(rootfs);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TaskService::FinishRuncDelete() {
+  std::future<absl::Status> deleted;
+  std::string id;
+  {
+    std::lock_guard lock(mu_);
+    deleted = std::move(runc_deleted_);
+    id = id_;
+  }
+  if (!deleted.valid()) return absl::OkStatus();
+  absl::Status s = deleted.get();
+  if (s.ok()) return s;
+  log::Warn("container {}: runc delete at exit: {}; trying again", id, s.ToString());
+  return runc_->Delete(id, /*force=*/true);
 }
 
 absl::StatusOr<std::string> TaskService::Create(const ttrpc::CallContext&, std::string_view payload) {
@@ -340,6 +356,8 @@ absl::StatusOr<std::string> TaskService::Shutdown(const ttrpc::CallContext&, std
     // A shim that still holds a container stays (containerd asks again after Delete), unless told `now`.
     if (init_ != nullptr && !req.now) return std::string();
   }
+  // The runc delete begun at the init's exit ends first: whoever removes the bundle next removes runc's state.
+  if (absl::Status s = FinishRuncDelete(); !s.ok()) log::Error("shutdown: {}", s.ToString());
   request_shutdown_();
   return std::string();
 }

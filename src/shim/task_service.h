@@ -63,10 +63,12 @@ class TaskService {
   void EndStart(const std::shared_ptr<Process>& process);
   // Records the exit and publishes /tasks/exit.
   void ReportExit(const std::shared_ptr<Process>& process, int wait_status, Timestamp at);
-  // Once the init has exited: `runc delete` and the rootfs unmount, in the background.
+  // Once the init has exited: `runc delete` and the rootfs unmount, side by side in the background.
   void BeginCleanupAtExit();
-  // Delete's cleanup: the one at exit, or (none, or it failed) the same now.
+  // Delete's cleanup: the unmount begun at exit, or (none) `runc delete` and the unmount now.
   absl::Status CleanUpContainer(const std::string& id, bool force);
+  // Waits for the runc delete begun at exit (and runs it again if it failed).
+  absl::Status FinishRuncDelete();
 
   const std::string ns_;
   Reaper* reaper_;
@@ -83,8 +85,8 @@ class TaskService {
   std::unique_ptr<OomWatcher> oom_;
   bool deleted_ = false;
   bool delete_begun_ = false;
-  // After runc_, so it is joined before runc_ goes.
-  std::future<absl::Status> cleanup_at_exit_;
+  // After runc_, so they are joined before runc_ goes.
+  std::future<absl::Status> runc_deleted_, unmounted_;
 };
 
 }  // namespace berth::shim

@@ -65,6 +65,14 @@ absl::Status Bundle::WriteShimBinaryPath(const std::string& path) const {
 
 absl::StatusOr<std::string> Bundle::ReadShimBinaryPath() const { return ReadSmallFile(dir_ + "/shim-binary-path"); }
 
+absl::Status Bundle::MarkDeleted() const {
+  const std::string from = dir_ + "/shim-binary-path", to = dir_ + "/deleted";
+  if (::rename(from.c_str(), to.c_str()) != 0) return ErrnoStatus(errno, "rename", from);
+  return absl::OkStatus();
+}
+
+bool Bundle::MarkedDeleted() const { return ::access((dir_ + "/deleted").c_str(), F_OK) == 0; }
+
 absl::StatusOr<std::string> Bundle::ReadAddress() const {
   ASSIGN_OR_RETURN(std::string address, ReadSmallFile(dir_ + "/address"));
   while (!address.empty() && std::isspace(static_cast<unsigned char>(address.back()))) address.pop_back();

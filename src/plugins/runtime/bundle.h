@@ -47,6 +47,10 @@ class Bundle {
   absl::Status Release() const;
   // Unmounts and removes the whole bundle. Idempotent.
   absl::Status Remove() const;
+  // Marks the task deleted (shim-binary-path becomes `deleted`, no new file) while its shim still finishes:
+  // recovery then ends that shim and removes the bundle instead of bringing the task back.
+  absl::Status MarkDeleted() const;
+  bool MarkedDeleted() const;
   // Unmounts rootfs and renames the bundle beside itself to kAsidePrefix + id + a unique suffix, at once, so a task
   // with the same id can be created right after; returns that path for removal ("" when there was no bundle).
   // Recovery ignores such names and removes what a crash left of them.

@@ -19,7 +19,7 @@
 #include "plugins/runtime/bundle.h"
 #include "plugins/runtime/command.h"
 #include "plugins/runtime/shim_binary.h"
-#include "plugins/runtime/tree_remover.h"
+#include "plugins/runtime/work_queue.h"
 #include "plugins/runtime/watcher.h"
 
 namespace berth::runtime {
@@ -128,7 +128,7 @@ TEST_F(MountedBundleTest, RemoveNeverDeletesThroughAMountedRootfs) {
   EXPECT_TRUE(std::filesystem::exists(precious_ + "/file"));
 }
 
-TEST_F(MountedBundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgainAndRemovedInTheBackground) {
+TEST_F(MountedBundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgain) {
   absl::StatusOr<std::string> aside = bundle_.MoveAside();
   ASSERT_TRUE(aside.ok()) << aside.status();
   EXPECT_EQ(std::filesystem::path(*aside).parent_path(), std::filesystem::path(root_) / "ns");
@@ -138,15 +138,55 @@ TEST_F(MountedBundleTest, MovedAsideAtOnceSoTheSameIdCanBeCreatedAgainAndRemoved
   EXPECT_TRUE(std::filesystem::exists(precious_ + "/file"));
   ASSERT_TRUE(bundle_.Create("{}").ok());  // the same id again, at once
   EXPECT_EQ(*Bundle(root_, "ns", "c2").MoveAside(), "");  // no bundle: nothing to move
-  {
-    TreeRemover remover;
-    remover.Remove(*aside);
-    for (int i = 0; i < 500 && std::filesystem::exists(*aside); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    EXPECT_FALSE(std::filesystem::exists(*aside));
-  }
   EXPECT_TRUE(std::filesystem::exists(bundle_.dir() + "/config.json"));
+}
+
+TEST(BundleTest, MarkedDeletedWithoutANewFile) {
+  std::string root = TempDir();
+  Bundle bundle(root, "ns", "c1");
+  ASSERT_TRUE(bundle.Create("{}").ok());
+  ASSERT_TRUE(bundle.WriteShimBinaryPath("/usr/bin/shim").ok());
+  EXPECT_FALSE(bundle.MarkedDeleted());
+  ASSERT_TRUE(bundle.MarkDeleted().ok());
+  EXPECT_TRUE(bundle.MarkedDeleted());
+  EXPECT_FALSE(bundle.ReadShimBinaryPath().ok());  // recovery does not take it for a live task
+  std::filesystem::remove_all(root);
+}
+
+TEST(WorkQueueTest, RunsInOrderAndNothingAfterStop) {
+  std::vector<int> ran;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  WorkQueue queue;
+  queue.Post([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return release; });
+    ran.push_back(1);
+  });
+  for (int i = 2; i <= 3; ++i) {
+    queue.Post([&, i] {
+      std::lock_guard lock(mu);
+      ran.push_back(i);
+    });
+  }
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (ran.size() == 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ran, (std::vector<int>{1, 2, 3}));
+  queue.Stop();
+  queue.Post([&] { ran.push_back(4); });  // after Stop: never runs
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(ran.size(), 3u);
 }
 
 TEST(WatcherTest, CallsBackOnceWhenTheProcessExits) {

@@ -32,6 +32,7 @@ TaskManager::TaskManager(TaskManagerOptions options) : options_(std::move(option
 }
 
 TaskManager::~TaskManager() {
+  background_.Stop();  // its work uses the watcher and the tasks
   watcher_->Stop();  // no death callbacks from here on (one in progress finishes first)
   if (events_server_) events_server_->Shutdown();
   std::lock_guard lock(mu_);
@@ -106,7 +107,12 @@ absl::StatusOr<std::shared_ptr<Task>> TaskManager::Create(const std::string& ns,
                                                           const containers::Container& container,
                                                           const CreateTaskOptions& options) {
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // A deleted task of the same id may still be finishing (its shim's runc delete): bounded by its Shutdown's.
+    if (!finished_.wait_for(lock, std::chrono::seconds(40), [&] { return !finishing_.contains({ns, container.id}); })) {
+      return absl::UnavailableError(fmt::format("task {}: the previous task of this id is still being deleted",
+                                                container.id));
+    }
     if (tasks_.contains({ns, container.id})) {
       return absl::AlreadyExistsError(fmt::format("task {}: already exists", container.id));
     }
@@ -228,28 +234,58 @@ absl::StatusOr<taskapi::DeleteResponse> TaskManager::Delete(const std::string& n
     task->deleting_ = true;
   }
   watcher_->Unwatch(task->watch_token_);
+  // Our shim answers Delete once the rootfs is unmounted; its runc delete may still run, and its Shutdown waits
+  // for it. That wait and the bundle's removal are not the client's to wait for: the id is held meanwhile.
+  if (IsBerthShim(task->shim_binary()) && task->bundle().MarkDeleted().ok()) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.erase({ns, id});
+      finishing_.insert({ns, id});
+    }
+    background_.Post([this, task, key = std::make_pair(ns, id)] {
+      FinishDelete(*task);
+      std::lock_guard lock(mu_);
+      finishing_.erase(key);
+      finished_.notify_all();
+    });
+    return response;
+  }
+  FinishDelete(*task);
+  std::lock_guard lock(mu_);
+  tasks_.erase({ns, id});
+  return response;
+}
+
+void TaskManager::FinishDelete(Task& task) {
+  const std::string& ns = task.bundle().ns();
+  const std::string& id = task.bundle().id();
   taskapi::ShutdownRequest shutdown;
   shutdown.set_id(id);
-  absl::Status s = task->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(3));
+  // Our shim's answer waits for its last runc delete (bounded by runc's own 30 s).
+  absl::Status s = task.Call("Shutdown", shutdown, nullptr, std::chrono::seconds(35));
   if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
-  task->Detach();
+  task.Detach();
   // As containerd after every shim disconnect: the shim's own cleanup (runc delete, unmount), then ours. Our
-  // own shim's Delete has just done exactly that cleanup, so its delete action (one more shim and runc exec,
-  // a good part of a short task's life) is skipped.
-  if (!IsBerthShim(task->shim_binary())) {
-    auto cleaned = RunDeleteAction(*task);
+  // own shim has just done exactly that cleanup, so its delete action (one more shim and runc exec, a good part
+  // of a short task's life) is skipped.
+  if (!IsBerthShim(task.shim_binary())) {
+    auto cleaned = RunDeleteAction(task);
     if (!cleaned.ok()) log::Warn("task {}/{}: shim delete action: {}", ns, id, cleaned.status().ToString());
   }
-  watcher_->Unwatch(task->log_token_);
+  watcher_->Unwatch(task.log_token_);
   // Out of the way at once, gone in the background: its files' removal is not the client's to wait for.
-  absl::StatusOr<std::string> aside = task->bundle().MoveAside();
-  {
-    std::lock_guard lock(mu_);
-    tasks_.erase({ns, id});
+  absl::StatusOr<std::string> aside = task.bundle().MoveAside();
+  if (!aside.ok()) {
+    log::Warn("task {}/{}: {}", ns, id, aside.status().ToString());
+    return;
   }
-  RETURN_IF_ERROR(aside.status());
-  if (!aside->empty()) remover_.Remove(*std::move(aside));
-  return response;
+  if (!aside->empty()) {
+    background_.Post([path = *std::move(aside)] {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+      if (ec) log::Warn("remove {}: {} (removed at the next start)", path, ec.message());
+    });
+  }
 }
 
 void TaskManager::Publish(const std::string& ns, const std::string& topic, const google::protobuf::Message& event) {

@@ -15,9 +15,11 @@
 // Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,7 +28,7 @@
 #include "events/exchange.h"
 #include "plugins/runtime/stop_reason.h"
 #include "plugins/runtime/task.h"
-#include "plugins/runtime/tree_remover.h"
+#include "plugins/runtime/work_queue.h"
 #include "plugins/runtime/watcher.h"
 #include "ttrpc/server.h"
 
@@ -76,6 +78,9 @@ class TaskManager {
   void Recover();
   void RecoverOne(const std::string& ns, const std::string& id);
   void Publish(const std::string& ns, const std::string& topic, const google::protobuf::Message& event);
+  // After the shim's Delete: its Shutdown, our end of it, and the bundle out of the way (then removed in the
+  // background).
+  void FinishDelete(Task& task);
 
   TaskManagerOptions options_;
   std::string self_exe_;
@@ -83,7 +88,10 @@ class TaskManager {
   std::unique_ptr<ttrpc::Server> events_server_;
   std::mutex mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<Task>> tasks_;  // (ns, id)
-  TreeRemover remover_;
+  // Deleted tasks whose shim and bundle are still being finished by background_: a new task of the same id waits.
+  std::set<std::pair<std::string, std::string>> finishing_;
+  std::condition_variable finished_;
+  WorkQueue background_;
   std::unique_ptr<Watcher> watcher_;  // last: its thread calls into the members above, so it stops first
 };
 

@@ -126,6 +126,20 @@ void TaskManager::OnShimDeath(const std::shared_ptr<Task>& task, const std::stri
 
 void TaskManager::RecoverOne(const std::string& ns, const std::string& id) {
   Bundle bundle(TasksRoot(), ns, id);
+  if (bundle.MarkedDeleted()) {
+    // Deleted, but berthd stopped before the shim had finished: that shim is ended, then the bundle goes.
+    if (auto address = bundle.ReadAddress(); address.ok()) {
+      if (auto client = ShimClient::Dial(*address, ns); client.ok()) {
+        taskapi::ShutdownRequest shutdown;
+        shutdown.set_id(id);
+        absl::Status s = (*client)->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(35));
+        if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
+      }
+    }
+    absl::Status removed = bundle.Remove();
+    if (!removed.ok()) log::Warn("task {}/{}: {}", ns, id, removed.ToString());
+    return;
+  }
   absl::StatusOr<std::optional<RecordedExit>> recorded = bundle.ReadExit();
   if (recorded.ok() && recorded->has_value()) {
     // Its shim died earlier: the task stays stopped, with its exit, until deleted. A crash may have
