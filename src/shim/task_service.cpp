@@ -102,7 +102,8 @@ void TaskService::BeginCleanupAtExit() {
   // (the client removes the snapshot next), Shutdown for runc too (the bundle holds runc's state).
   std::lock_guard lock(mu_);
   if (runc_ == nullptr || delete_begun_ || runc_deleted_.valid()) return;
-  runc_deleted_ = std::async(std::launch::async, [runc = runc_.get(), id = id_] { return runc->DeleteInBackground(id); });
+  runc_deleted_ =
+      std::async(std::launch::async, [runc = runc_.get(), id = id_] { return runc->DeleteInBackground(id); });
   unmounted_ = std::async(std::launch::async, [rootfs = bundle_ + "/rootfs"] { return UnmountAll(rootfs); });
 }
 

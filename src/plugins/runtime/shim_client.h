@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/log.h"
 #include "fmt/format.h"
 #include "github.com/containerd/containerd/runtime/v2/task/shim.pb.h"
 #include "ttrpc/client.h"
@@ -32,5 +33,19 @@ class ShimClient {
   std::unique_ptr<ttrpc::Client> client_;
   std::string ns_;
 };
+
+// A deleted task's shim answers Shutdown once its last runc delete is done (runc's own bound is 30 s).
+inline constexpr std::chrono::seconds kShimShutdownTimeout{35};
+
+// Tells the shim of task `id` to go (`now`: even while it still holds its task), through a ShimClient or a Task.
+// A shim already gone (Unavailable) is what was wanted; anything else is logged.
+template <typename Shim>
+void ShutdownShim(Shim& shim, const std::string& ns, const std::string& id, bool now, std::chrono::seconds timeout) {
+  containerd::task::v2::ShutdownRequest request;
+  request.set_id(id);
+  request.set_now(now);
+  absl::Status s = shim.Call("Shutdown", request, nullptr, timeout);
+  if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
+}
 
 }  // namespace berth::runtime

@@ -127,13 +127,7 @@ absl::StatusOr<std::shared_ptr<Task>> TaskManager::Create(const std::string& ns,
   ScopeGuard undo([&] {
     if (client != nullptr) {
       // As containerd: a shim whose task was never created is told to go, or it would wait for one forever.
-      taskapi::ShutdownRequest shutdown;
-      shutdown.set_id(container.id);
-      shutdown.set_now(true);
-      absl::Status s = client->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(3));
-      if (!s.ok() && !absl::IsUnavailable(s)) {
-        log::Warn("task {}/{}: shim shutdown: {}", ns, container.id, s.ToString());
-      }
+      ShutdownShim(*client, ns, container.id, /*now=*/true, std::chrono::seconds(3));
     }
     task->Detach();
     if (shim_started) {
@@ -259,11 +253,7 @@ absl::StatusOr<taskapi::DeleteResponse> TaskManager::Delete(const std::string& n
 void TaskManager::FinishDelete(Task& task) {
   const std::string& ns = task.bundle().ns();
   const std::string& id = task.bundle().id();
-  taskapi::ShutdownRequest shutdown;
-  shutdown.set_id(id);
-  // Our shim's answer waits for its last runc delete (bounded by runc's own 30 s).
-  absl::Status s = task.Call("Shutdown", shutdown, nullptr, std::chrono::seconds(35));
-  if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
+  ShutdownShim(task, ns, id, /*now=*/false, kShimShutdownTimeout);
   task.Detach();
   // As containerd after every shim disconnect: the shim's own cleanup (runc delete, unmount), then ours. Our
   // own shim has just done exactly that cleanup, so its delete action (one more shim and runc exec, a good part

@@ -130,10 +130,7 @@ void TaskManager::RecoverOne(const std::string& ns, const std::string& id) {
     // Deleted, but berthd stopped before the shim had finished: that shim is ended, then the bundle goes.
     if (auto address = bundle.ReadAddress(); address.ok()) {
       if (auto client = ShimClient::Dial(*address, ns); client.ok()) {
-        taskapi::ShutdownRequest shutdown;
-        shutdown.set_id(id);
-        absl::Status s = (*client)->Call("Shutdown", shutdown, nullptr, std::chrono::seconds(35));
-        if (!s.ok() && !absl::IsUnavailable(s)) log::Warn("task {}/{}: shim shutdown: {}", ns, id, s.ToString());
+        ShutdownShim(**client, ns, id, /*now=*/false, kShimShutdownTimeout);
       }
     }
     absl::Status removed = bundle.Remove();
